@@ -1,0 +1,3 @@
+"""agentrt cluster."""
+
+__all__: list[str] = []

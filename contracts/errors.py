@@ -1,0 +1,155 @@
+"""The error tree of agentrt.
+
+Every error the runtime raises derives from one root::
+
+    AgentRTError
+    ├── UsageError                  the caller got something wrong; fix the input and retry
+    │   ├── ContractError           a message failed to encode, decode or validate
+    │   ├── ConfigError             a configuration value is invalid
+    │   ├── GoalRejected            a goal was refused at intake (policy, empty, malformed)
+    │   └── NotFound                a run, request, role or record does not exist
+    └── RunError                    the work itself failed within the rules
+        ├── AccessDenied            an identity asked for what it is not granted
+        │   └── MemoryAccessDenied  a memory read or write outside the caller's partitions
+        ├── ToolError               a tool failed
+        │   ├── ToolArgumentError   the arguments did not match the tool's schema
+        │   ├── ToolTimeout         the tool ran past its timeout
+        │   └── TransientToolError  a failure worth retrying (raised by tools)
+        ├── PolicyDenied            the policy gate refused an action
+        ├── ModelError              the model endpoint failed or replied with garbage
+        ├── BudgetExceeded          a step or run spent its steps, tokens, cost or time
+        ├── RunCancelled            the run was cancelled by a person
+        └── SandboxError            sandboxed compute was killed or misbehaved
+
+Errors carry a message and a few keyword details. They pickle (Ray re-raises a
+remote error as a subclass of the original), so ``except MemoryAccessDenied:``
+works across processes. Constructors have no side effects.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+__all__ = [
+    "AccessDenied",
+    "AgentRTError",
+    "BudgetExceeded",
+    "ConfigError",
+    "ContractError",
+    "GoalRejected",
+    "MemoryAccessDenied",
+    "ModelError",
+    "NotFound",
+    "PolicyDenied",
+    "RunCancelled",
+    "RunError",
+    "SandboxError",
+    "ToolArgumentError",
+    "ToolError",
+    "ToolTimeout",
+    "TransientToolError",
+    "UsageError",
+]
+
+Detail = str | int | float | bool | None
+
+
+def _restore(cls: type[AgentRTError], message: str, details: dict[str, Detail]) -> AgentRTError:
+    return cls(message, **details)
+
+
+class AgentRTError(Exception):
+    """Root of every agentrt error.
+
+    Args:
+        message: What went wrong and, where it helps, what to do about it.
+        **details: Machine-readable facts (a field name, a tool, a tenant).
+    """
+
+    def __init__(self, message: str, **details: Detail) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: dict[str, Detail] = dict(details)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (type(self), self.message, self.details))
+
+    def __str__(self) -> str:
+        return self.message
+
+    def detail(self, key: str) -> Detail:
+        """Return one detail, or None when it was not given."""
+        return self.details.get(key)
+
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> Self:
+        """Wrap a foreign exception, keeping its type name in the details."""
+        return cls(f"{type(exc).__name__}: {exc}", cause=type(exc).__name__)
+
+
+class UsageError(AgentRTError):
+    """The caller got something wrong: bad configuration or bad input."""
+
+
+class ContractError(UsageError):
+    """A message failed to encode, decode or validate. ``details['what']`` names the fault."""
+
+
+class ConfigError(UsageError):
+    """A configuration value is invalid."""
+
+
+class GoalRejected(UsageError):
+    """A goal was refused at intake."""
+
+
+class NotFound(UsageError):
+    """A run, request, role or record does not exist (or is not visible to the caller)."""
+
+
+class RunError(AgentRTError):
+    """The work failed within the rules."""
+
+
+class AccessDenied(RunError):
+    """An identity asked for something it is not granted."""
+
+
+class MemoryAccessDenied(AccessDenied):
+    """A memory read or write outside the caller's partitions."""
+
+
+class ToolError(RunError):
+    """A tool failed. ``details['tool']`` names it."""
+
+
+class ToolArgumentError(ToolError):
+    """Tool arguments did not match the tool's schema. ``details['field']`` names the first bad field."""
+
+
+class ToolTimeout(ToolError):
+    """A tool ran past its timeout."""
+
+
+class TransientToolError(ToolError):
+    """A failure worth retrying: tools raise it (or a type they declare transient)."""
+
+
+class PolicyDenied(RunError):
+    """The policy gate refused an action. ``details['reason']`` says why."""
+
+
+class ModelError(RunError):
+    """The model endpoint failed or replied with something unusable."""
+
+
+class BudgetExceeded(RunError):
+    """A step or run spent its budget. ``details['budget']`` names which one."""
+
+
+class RunCancelled(RunError):
+    """The run was cancelled."""
+
+
+class SandboxError(RunError):
+    """Sandboxed compute was killed (time, memory) or failed."""

@@ -1,0 +1,190 @@
+"""Ports: the Protocols through which the runtime's parts reach each other.
+
+Each has an in-process default; the same service code runs against a remote
+actor handle that implements the same Protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from contracts.chat import ChatMessage, ModelReply
+from contracts.events import RunEvent
+from contracts.identity import Identity
+from contracts.ids import RunId
+from contracts.memory import (
+    AuditLog,
+    AuditQuery,
+    ConsentPolicy,
+    FactAnswer,
+    FactQuery,
+    FactResolution,
+    FactWrite,
+    FactWriteAck,
+    Grant,
+    MemoryAck,
+    MemoryHits,
+    MemoryQuery,
+    MemoryWrite,
+    MemoryWriteAck,
+    WorkingState,
+    WorkingStateQuery,
+)
+from contracts.plan import Step
+from contracts.policy import PolicyDecision
+from contracts.run import RunState
+from contracts.task import TaskAssignment, TaskResult
+from contracts.tools import ToolCall, ToolSpec
+
+__all__ = [
+    "ChatModel",
+    "CheckpointStore",
+    "Embedder",
+    "EventSink",
+    "MemoryRef",
+    "PolicyGate",
+    "SpecialistRef",
+    "VectorIndex",
+]
+
+
+@runtime_checkable
+class ChatModel(Protocol):
+    """Given messages and tool schemas, return an assistant turn with usage."""
+
+    async def complete(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> ModelReply:
+        """Return the next assistant turn."""
+        ...
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into unit-length float32 vectors of a fixed dimension."""
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension."""
+        ...
+
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """Return an array of shape ``(len(texts), dim)``, rows L2-normalised."""
+        ...
+
+
+@runtime_checkable
+class VectorIndex(Protocol):
+    """A vector index keyed by int64 ids, searched by inner product."""
+
+    def add(self, ids: NDArray[np.int64], vectors: NDArray[np.float32]) -> None:
+        """Add vectors under ids."""
+        ...
+
+    def search(self, queries: NDArray[np.float32], k: int) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+        """Return scores and ids of the k best matches per query (id -1 pads)."""
+        ...
+
+    def remove(self, ids: NDArray[np.int64]) -> int:
+        """Remove ids; return how many were present."""
+        ...
+
+    def __len__(self) -> int:
+        """Number of vectors held."""
+        ...
+
+
+@runtime_checkable
+class CheckpointStore(Protocol):
+    """Durable run checkpoints."""
+
+    def save(self, state: RunState) -> None:
+        """Persist the state durably before returning."""
+        ...
+
+    def load(self, run_id: RunId) -> RunState | None:
+        """Return the last checkpoint of a run, or None."""
+        ...
+
+    def unfinished(self) -> list[RunState]:
+        """Return every run not in a terminal state."""
+        ...
+
+    def all(self) -> list[RunState]:
+        """Return every run's last checkpoint."""
+        ...
+
+
+@runtime_checkable
+class EventSink(Protocol):
+    """Where trace events go."""
+
+    async def emit(self, event: RunEvent) -> None:
+        """Record one event."""
+        ...
+
+
+@runtime_checkable
+class PolicyGate(Protocol):
+    """Decides whether a tool call may run."""
+
+    async def check(self, caller: Identity, step: Step, call: ToolCall) -> PolicyDecision:
+        """Allow, deny or hold the call for approval."""
+        ...
+
+
+@runtime_checkable
+class SpecialistRef(Protocol):
+    """A specialist (or a pool of them) that runs assignments."""
+
+    async def run(self, assignment: TaskAssignment) -> TaskResult:
+        """Run one step and return its result."""
+        ...
+
+
+@runtime_checkable
+class MemoryRef(Protocol):
+    """The memory service, local or behind an actor."""
+
+    async def write(self, request: MemoryWrite) -> MemoryWriteAck:
+        """Store semantic records."""
+        ...
+
+    async def search(self, request: MemoryQuery) -> MemoryHits:
+        """Hybrid search over readable partitions."""
+        ...
+
+    async def put_fact(self, request: FactWrite) -> FactWriteAck:
+        """Store a fact; report conflicts."""
+        ...
+
+    async def get_facts(self, request: FactQuery) -> FactAnswer:
+        """Read the facts under a key."""
+        ...
+
+    async def resolve(self, request: FactResolution) -> FactAnswer:
+        """Resolve a fact conflict by a stated rule."""
+        ...
+
+    async def grant(self, request: Grant) -> MemoryAck:
+        """Open a partition to an agent for one run."""
+        ...
+
+    async def save_working(self, request: WorkingState) -> MemoryAck:
+        """Store a run's working state."""
+        ...
+
+    async def load_working(self, request: WorkingStateQuery) -> WorkingState:
+        """Read a run's working state."""
+        ...
+
+    async def set_consent(self, request: ConsentPolicy) -> MemoryAck:
+        """Set a tenant's consent policy."""
+        ...
+
+    async def audit(self, request: AuditQuery) -> AuditLog:
+        """Read a tenant's audit log."""
+        ...
+

@@ -1,0 +1,133 @@
+"""Delegation: the assignment a specialist receives and the result it returns."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field
+
+from contracts._base import Contract, JsonValue, Timestamp
+from contracts.goal import Budget
+from contracts.identity import Identity
+from contracts.ids import Name, RunId, StepId
+from contracts.plan import Step
+
+__all__ = [
+    "Artifact",
+    "Citation",
+    "ContextItem",
+    "Cost",
+    "ErrorInfo",
+    "TaskAssignment",
+    "TaskResult",
+    "TaskStatus",
+]
+
+
+class Citation(Contract):
+    """Where a claim came from: a document, a record, an artifact or a tool output."""
+
+    kind: Literal["citation"] = "citation"
+    source: str = Field(min_length=1, max_length=512)
+    locator: str = ""
+    quote: str = Field(default="", max_length=4000)
+
+
+class Artifact(Contract):
+    """A named output of a step: text for people, ``data`` for other steps."""
+
+    kind: Literal["artifact"] = "artifact"
+    name: Name
+    media_type: str = "text/plain"
+    text: str = ""
+    data: JsonValue = None
+    produced_by: StepId | None = None
+    citations: tuple[Citation, ...] = ()
+
+
+class ContextItem(Contract):
+    """One piece of context given to a step, with its source and priority (lower is more important)."""
+
+    kind: Literal["context_item"] = "context_item"
+    source: str
+    text: str
+    priority: int = Field(default=5, ge=0, le=9)
+    tokens: int = Field(default=0, ge=0)
+
+
+class Cost(Contract):
+    """What a step or run spent."""
+
+    kind: Literal["cost"] = "cost"
+    prompt_tokens: int = Field(default=0, ge=0)
+    completion_tokens: int = Field(default=0, ge=0)
+    usd: float = Field(default=0.0, ge=0)
+    model_calls: int = Field(default=0, ge=0)
+    tool_calls: int = Field(default=0, ge=0)
+
+    @property
+    def tokens(self) -> int:
+        """Prompt plus completion tokens."""
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            usd=self.usd + other.usd,
+            model_calls=self.model_calls + other.model_calls,
+            tool_calls=self.tool_calls + other.tool_calls,
+        )
+
+
+class ErrorInfo(Contract):
+    """An error as data: its type name, message and, where known, the offending field."""
+
+    kind: Literal["error_info"] = "error_info"
+    type: str
+    message: str
+    field: str | None = None
+    transient: bool = False
+
+
+class TaskStatus(StrEnum):
+    """How a step attempt ended."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    NEEDS_APPROVAL = "needs_approval"
+
+
+class TaskAssignment(Contract):
+    """A step handed to a specialist, with everything it may use."""
+
+    kind: Literal["task_assignment"] = "task_assignment"
+    run_id: RunId
+    step: Step
+    caller: Identity
+    goal_text: str = ""
+    context: tuple[ContextItem, ...] = ()
+    inputs: tuple[Artifact, ...] = ()
+    budget: Budget = Budget()
+    attempt: int = Field(default=1, ge=1)
+    deadline: Timestamp | None = None
+    approved_calls: tuple[str, ...] = ()
+
+
+class TaskResult(Contract):
+    """What a specialist returns for an assignment. A failure within the rules is a value, not an exception."""
+
+    kind: Literal["task_result"] = "task_result"
+    run_id: RunId
+    step_id: StepId
+    status: TaskStatus
+    role: Name
+    summary: str = ""
+    artifacts: tuple[Artifact, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    cost: Cost = Cost()
+    error: ErrorInfo | None = None
+    agent: str = ""
+    offline: bool = False
+    pending_approval: JsonValue = None

@@ -1,0 +1,3 @@
+"""agentrt memory."""
+
+__all__: list[str] = []

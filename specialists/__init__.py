@@ -1,0 +1,3 @@
+"""agentrt specialists."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""agentrt supervisor."""
+
+__all__: list[str] = []
