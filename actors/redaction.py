@@ -86,7 +86,7 @@ _RULES: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool]], ...]
         _always,
     ),
     ("IBAN", re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b"), _iban_ok),
-    ("CARD", re.compile(r"(?<![\d\-])\d(?:[ \-]?\d){12,18}(?![\d\-])"), _card_ok),
+    ("CARD", re.compile(r"(?<![\d\-+])\d(?:[ \-]?\d){12,18}(?![\d\-])"), _card_ok),
     ("EMAIL", re.compile(r"(?i)\b[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}\b"), _always),
     ("PHONE", re.compile(r"(?<![\w\-])\+?\(?\d{1,4}\)?(?:[ .\-]?\(?\d{2,4}\)?){2,5}(?![\w\-])"), _phone_ok),
 )
