@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contracts._base import Contract, JsonObject, JsonValue, Timestamp, utcnow
 from contracts.approval import (
     ApprovalDecision,
     ApprovalRequest,
@@ -14,8 +15,8 @@ from contracts.chat import (
     Usage,
 )
 from contracts.codec import (
-    Codec,
     SCHEMA_VERSION,
+    Codec,
     decode,
     decode_as,
     encode,
@@ -123,9 +124,9 @@ from contracts.ports import (
     VectorIndex,
 )
 from contracts.run import (
+    TERMINAL_STATUSES,
     RunState,
     RunStatus,
-    TERMINAL_STATUSES,
 )
 from contracts.task import (
     Artifact,
@@ -142,7 +143,6 @@ from contracts.tools import (
     ToolResult,
     ToolSpec,
 )
-from contracts._base import Contract, JsonObject, JsonValue, Timestamp, utcnow
 
 __all__ = [
     "AccessDenied",
@@ -167,10 +167,10 @@ __all__ = [
     "ClarificationRequest",
     "Codec",
     "Condition",
-    "Contract",
     "ConfigError",
     "ConsentPolicy",
     "ContextItem",
+    "Contract",
     "ContractError",
     "Cost",
     "Embedder",

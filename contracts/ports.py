@@ -187,4 +187,3 @@ class MemoryRef(Protocol):
     async def audit(self, request: AuditQuery) -> AuditLog:
         """Read a tenant's audit log."""
         ...
-
