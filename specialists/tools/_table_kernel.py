@@ -63,7 +63,8 @@ def _columns(rows):
     return list(seen)
 
 
-def _kind(values):
+def column_kind(values):
+    """The type of a column from its parsed cells: integer, number, boolean, date, string or empty."""
     present = [v for v in values if v is not None]
     if not present:
         return "empty"
@@ -85,7 +86,7 @@ def describe_table(table_text):
     for name in _columns(rows):
         values = [row.get(name) for row in rows]
         present = [v for v in values if v is not None]
-        kind = _kind(values)
+        kind = column_kind(values)
         ordered = sorted(present, key=lambda v: (isinstance(v, str), v)) if kind != "string" else []
         columns.append({
             "name": name, "type": kind, "non_null": len(present),

@@ -77,7 +77,8 @@ def describe_table(table_csv: str, source: str = "table.csv") -> TableDescriptio
     """
     answer = _call("describe_table", "describe_table", table_text=table_csv)
     locator = f"all {answer['row_count']} rows"
-    return TableDescription.model_validate(dict(answer, source=source, citations=[_citation(table_csv, source, locator)]))
+    citations = [_citation(table_csv, source, locator)]
+    return TableDescription.model_validate(dict(answer, source=source, citations=citations))
 
 
 def aggregate_table(
