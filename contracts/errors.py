@@ -17,6 +17,7 @@ Every error the runtime raises derives from one root::
         │   └── TransientToolError  a failure worth retrying (raised by tools)
         ├── PolicyDenied            the policy gate refused an action
         ├── ModelError              the model endpoint failed or replied with garbage
+        │   └── MalformedToolCall   a tool call whose arguments are not a JSON object; ask again
         ├── BudgetExceeded          a step or run spent its steps, tokens, cost or time
         ├── RunCancelled            the run was cancelled by a person
         └── SandboxError            sandboxed compute was killed or misbehaved
@@ -37,6 +38,7 @@ __all__ = [
     "ConfigError",
     "ContractError",
     "GoalRejected",
+    "MalformedToolCall",
     "MemoryAccessDenied",
     "ModelError",
     "NotFound",
@@ -141,6 +143,14 @@ class PolicyDenied(RunError):
 
 class ModelError(RunError):
     """The model endpoint failed or replied with something unusable."""
+
+
+class MalformedToolCall(ModelError):
+    """The model called a tool with arguments that are not a JSON object.
+
+    ``details['tool']`` names the tool and ``details['raw']`` holds the start of
+    what the model sent; the agent loop tells the model and asks again.
+    """
 
 
 class BudgetExceeded(RunError):
