@@ -79,8 +79,13 @@ def _run(source, payload):
         # Free what the code built (a memory hog lives in its globals) before formatting the error.
         namespace.clear()
         tb = traceback.format_exception(exc)
-        return {"ok": False, "error_type": type(exc).__name__, "message": str(exc)[:2000],
-                "traceback": "".join(tb)[-4000:], "stdout": captured.getvalue()[-4000:]}
+        return {
+            "ok": False,
+            "error_type": type(exc).__name__,
+            "message": str(exc)[:2000],
+            "traceback": "".join(tb)[-4000:],
+            "stdout": captured.getvalue()[-4000:],
+        }
     return {"ok": True, "result": _plain(namespace.get("result")), "stdout": captured.getvalue()}
 
 
@@ -95,8 +100,14 @@ def main():
     reply["guard"] = guard
     encoded = json.dumps(reply, allow_nan=False, default=repr).encode()
     if len(encoded) > request["max_output_bytes"]:
-        encoded = json.dumps({"ok": False, "error_type": "OutputTooLarge", "guard": guard,
-                              "message": f"reply of {len(encoded)} bytes exceeds the output limit"}).encode()
+        encoded = json.dumps(
+            {
+                "ok": False,
+                "error_type": "OutputTooLarge",
+                "guard": guard,
+                "message": f"reply of {len(encoded)} bytes exceeds the output limit",
+            }
+        ).encode()
     with os.fdopen(reply_fd, "wb") as out:
         out.write(encoded)
 

@@ -47,7 +47,7 @@ def parse_table(table_text):
             raise TableError(f"the table is not valid JSON: {exc}") from None
         rows = data.get("rows") if isinstance(data, dict) else data
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise TableError("JSON tables must be a list of objects or {\"rows\": [...]}")
+            raise TableError('JSON tables must be a list of objects or {"rows": [...]}')
         return [{str(k): (_cell(v) if isinstance(v, str) else v) for k, v in r.items()} for r in rows]
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
@@ -88,12 +88,17 @@ def describe_table(table_text):
         present = [v for v in values if v is not None]
         kind = column_kind(values)
         ordered = sorted(present, key=lambda v: (isinstance(v, str), v)) if kind != "string" else []
-        columns.append({
-            "name": name, "type": kind, "non_null": len(present),
-            "distinct": len({json.dumps(v) for v in present}),
-            "min": ordered[0] if ordered else None, "max": ordered[-1] if ordered else None,
-            "examples": [v for v in dict.fromkeys(present)][:3],
-        })
+        columns.append(
+            {
+                "name": name,
+                "type": kind,
+                "non_null": len(present),
+                "distinct": len({json.dumps(v) for v in present}),
+                "min": ordered[0] if ordered else None,
+                "max": ordered[-1] if ordered else None,
+                "examples": [v for v in dict.fromkeys(present)][:3],
+            }
+        )
     return {"row_count": len(rows), "columns": columns}
 
 
@@ -150,8 +155,11 @@ def aggregate(table_text, value_column, group_by=(), operation="sum", filters=No
     _require(rows, [*group_by, *(filters or {}), *_value_columns(value_column)])
     chosen = [row for row in rows if _matches(row, filters)]
     groups = [
-        {"group": dict(zip(group_by, key, strict=True)), "value": measure(members, value_column, operation),
-         "rows": len(members)}
+        {
+            "group": dict(zip(group_by, key, strict=True)),
+            "value": measure(members, value_column, operation),
+            "rows": len(members),
+        }
         for key, members in sorted(_groups(chosen, group_by).items(), key=lambda kv: [str(k) for k in kv[0]])
     ]
     total = {"group": {}, "value": measure(chosen, value_column, operation), "rows": len(chosen)}
@@ -197,26 +205,42 @@ def _pick_periods(periods, previous, current):
     return known(previous), current
 
 
-def compare_periods(table_text, metric, period_column, group_by=(), previous=None, current=None,
-                    operation="sum", bucket="none", filters=None):
+def compare_periods(
+    table_text,
+    metric,
+    period_column,
+    group_by=(),
+    previous=None,
+    current=None,
+    operation="sum",
+    bucket="none",
+    filters=None,
+):
     """Change of ``metric`` between two periods per group and in total; latest two periods by default."""
     rows = parse_table(table_text)
     _require(rows, [period_column, *group_by, *(filters or {}), *_value_columns(metric)])
     chosen = [row for row in rows if _matches(row, filters)]
     periods = [period_of(row.get(period_column), bucket) for row in chosen]
     previous, current = _pick_periods(set(periods), previous, current)
-    by_period = {p: _groups([r for r, q in zip(chosen, periods, strict=True) if q == p], group_by)
-                 for p in (previous, current)}
+    by_period = {
+        p: _groups([r for r, q in zip(chosen, periods, strict=True) if q == p], group_by) for p in (previous, current)
+    }
     keys = sorted(set(by_period[previous]) | set(by_period[current]), key=lambda key: [str(k) for k in key])
     groups = []
     for key in keys:
-        values = [measure(by_period[p][key], metric, operation) if key in by_period[p] else None
-                  for p in (previous, current)]
+        values = [
+            measure(by_period[p][key], metric, operation) if key in by_period[p] else None for p in (previous, current)
+        ]
         groups.append(dict(_change(*values), group=dict(zip(group_by, key, strict=True))))
     period_rows = {p: [r for members in by_period[p].values() for r in members] for p in (previous, current)}
     total = dict(_change(*(measure(period_rows[p], metric, operation) for p in (previous, current))), group={})
-    return {"previous_period": previous, "current_period": current, "groups": groups, "total": total,
-            "rows_used": sum(len(v) for v in period_rows.values())}
+    return {
+        "previous_period": previous,
+        "current_period": current,
+        "groups": groups,
+        "total": total,
+        "rows_used": sum(len(v) for v in period_rows.values()),
+    }
 
 
 def top_k(table_text, value_column, k=5, group_by=(), operation="sum", ascending=False, filters=None):
@@ -230,7 +254,8 @@ def top_k(table_text, value_column, k=5, group_by=(), operation="sum", ascending
         _require(rows, [value_column, *(filters or {})])
         ranked = [
             {"group": {c: v for c, v in row.items() if c != value_column}, "value": row.get(value_column), "rows": 1}
-            for row in rows if _matches(row, filters) and isinstance(row.get(value_column), (int, float))
+            for row in rows
+            if _matches(row, filters) and isinstance(row.get(value_column), (int, float))
         ]
     ranked = [item for item in ranked if item["value"] is not None]
     ranked.sort(key=lambda item: item["value"], reverse=not ascending)

@@ -105,8 +105,15 @@ def aggregate_table(
         One value per group and the total, with facts and a citation of the rows used.
     """
     keys, chosen = list(group_by or []), dict(filters or {})
-    answer = _call("aggregate_table", "aggregate", table_text=table_csv, value_column=value_column,
-                   group_by=keys, operation=operation, filters=chosen)
+    answer = _call(
+        "aggregate_table",
+        "aggregate",
+        table_text=table_csv,
+        value_column=value_column,
+        group_by=keys,
+        operation=operation,
+        filters=chosen,
+    )
     groups = [GroupValue.model_validate(g) for g in answer["groups"]]  # type: ignore[union-attr]
     total = GroupValue.model_validate(answer["total"])
     name = f"{operation} of {value_column}"
@@ -114,8 +121,14 @@ def aggregate_table(
     facts += _fact(f"{name}, total", total.value, unit, source)
     scope = ", ".join(f"{k}={v}" for k, v in chosen.items()) or "all rows"
     return Aggregation(
-        source=source, operation=operation, value_column=value_column, group_by=keys, filters=chosen,
-        groups=groups, total=total, facts=facts,
+        source=source,
+        operation=operation,
+        value_column=value_column,
+        group_by=keys,
+        filters=chosen,
+        groups=groups,
+        total=total,
+        facts=facts,
         citations=[_citation(table_csv, source, f"{total.rows} rows where {scope}; column {value_column}")],
     )
 
@@ -152,18 +165,36 @@ def compare_periods(
         Both periods, per-group and total values with absolute and percent change, facts and a citation.
     """
     keys = list(group_by or [])
-    answer = _call("compare_periods", "compare_periods", table_text=table_csv, metric=metric,
-                   period_column=period_column, group_by=keys, previous=previous_period, current=current_period,
-                   operation=operation, bucket=bucket, filters=dict(filters or {}))
+    answer = _call(
+        "compare_periods",
+        "compare_periods",
+        table_text=table_csv,
+        metric=metric,
+        period_column=period_column,
+        group_by=keys,
+        previous=previous_period,
+        current=current_period,
+        operation=operation,
+        bucket=bucket,
+        filters=dict(filters or {}),
+    )
     before, after = answer["previous_period"], answer["current_period"]
     groups = [PeriodChange.model_validate(g) for g in answer["groups"]]  # type: ignore[union-attr]
     total = PeriodChange.model_validate(answer["total"])
     facts = [f for g in [*groups, total] for f in _change_facts(metric, g, before, after, unit, source)]
     locator = f"{answer['rows_used']} rows where {period_column} in {before}, {after}; column {metric}"
     return PeriodComparison(
-        source=source, metric=metric, operation=operation, period_column=period_column,
-        previous_period=before, current_period=after, group_by=keys, groups=groups, total=total,  # type: ignore[arg-type]
-        facts=facts, citations=[_citation(table_csv, source, locator)],
+        source=source,
+        metric=metric,
+        operation=operation,
+        period_column=period_column,
+        previous_period=before,
+        current_period=after,
+        group_by=keys,
+        groups=groups,
+        total=total,  # type: ignore[arg-type]
+        facts=facts,
+        citations=[_citation(table_csv, source, locator)],
     )
 
 
@@ -207,15 +238,33 @@ def top_k(
         The k items with their values, how many candidates there were, facts and a citation.
     """
     keys = list(group_by or [])
-    answer = _call("top_k", "top_k", table_text=table_csv, value_column=value_column, k=k, group_by=keys,
-                   operation=operation, ascending=ascending, filters=dict(filters or {}))
+    answer = _call(
+        "top_k",
+        "top_k",
+        table_text=table_csv,
+        value_column=value_column,
+        k=k,
+        group_by=keys,
+        operation=operation,
+        ascending=ascending,
+        filters=dict(filters or {}),
+    )
     items = [GroupValue.model_validate(i) for i in answer["items"]]  # type: ignore[union-attr]
-    facts = [f for n, i in enumerate(items, 1) for f in _fact(f"#{n} {value_column}, {_where(i.group)}", i.value,
-                                                             unit, source)]
+    facts = [
+        f
+        for n, i in enumerate(items, 1)
+        for f in _fact(f"#{n} {value_column}, {_where(i.group)}", i.value, unit, source)
+    ]
     order = "lowest" if ascending else "highest"
     return TopK(
-        source=source, value_column=value_column, operation=operation, group_by=keys, ascending=ascending,
-        items=items, candidates=answer["candidates"], facts=facts,  # type: ignore[arg-type]
+        source=source,
+        value_column=value_column,
+        operation=operation,
+        group_by=keys,
+        ascending=ascending,
+        items=items,
+        candidates=answer["candidates"],
+        facts=facts,  # type: ignore[arg-type]
         citations=[_citation(table_csv, source, f"{order} {len(items)} by {value_column}")],
     )
 

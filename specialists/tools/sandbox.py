@@ -155,8 +155,14 @@ class Sandbox:
         with open(scratch / "stdout", "w+b") as out, open(scratch / "stderr", "w+b") as err:
             proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
                 [sys.executable, "-I", "-S", str(_CHILD)],
-                stdin=subprocess.PIPE, stdout=out, stderr=err, cwd=work, env=env,
-                preexec_fn=_confine(self.limits, self.network_namespace), start_new_session=True, close_fds=True,
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=err,
+                cwd=work,
+                env=env,
+                preexec_fn=_confine(self.limits, self.network_namespace),
+                start_new_session=True,
+                close_fds=True,
             )
             try:
                 proc.communicate(request, timeout=self.limits.wall_s)
@@ -164,7 +170,8 @@ class Sandbox:
                 _kill_group(proc)
                 raise SandboxError(
                     f"sandboxed code ran past the wall-clock limit of {self.limits.wall_s} s",
-                    limit="wall_s", value=self.limits.wall_s,
+                    limit="wall_s",
+                    value=self.limits.wall_s,
                 ) from None
             out.seek(0)
             reply = out.read(self.limits.max_output_bytes + _OUTPUT_SLACK + 1)
@@ -181,19 +188,32 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 def _interpret(returncode: int, raw: bytes, stderr: str, limits: SandboxLimits) -> SandboxRun:
     if returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-        raise SandboxError(f"sandboxed code exceeded the CPU limit of {limits.cpu_s} s",
-                           limit="cpu_s", value=limits.cpu_s, returncode=returncode)
+        raise SandboxError(
+            f"sandboxed code exceeded the CPU limit of {limits.cpu_s} s",
+            limit="cpu_s",
+            value=limits.cpu_s,
+            returncode=returncode,
+        )
     if returncode == -signal.SIGXFSZ or len(raw) > limits.max_output_bytes + _OUTPUT_SLACK:
-        raise SandboxError(f"sandboxed code exceeded the output limit of {limits.max_output_bytes} bytes",
-                           limit="max_output_bytes", value=limits.max_output_bytes)
+        raise SandboxError(
+            f"sandboxed code exceeded the output limit of {limits.max_output_bytes} bytes",
+            limit="max_output_bytes",
+            value=limits.max_output_bytes,
+        )
     try:
         reply = json.loads(raw)
     except ValueError:
         if "MemoryError" in stderr or "Cannot allocate memory" in stderr:
-            raise SandboxError(f"sandboxed code exceeded the memory limit of {limits.memory_mb} MiB",
-                               limit="memory_mb", value=limits.memory_mb) from None
-        raise SandboxError(f"sandboxed child died without a reply (exit {returncode}): {stderr[-500:]}",
-                           limit=None, returncode=returncode) from None
+            raise SandboxError(
+                f"sandboxed code exceeded the memory limit of {limits.memory_mb} MiB",
+                limit="memory_mb",
+                value=limits.memory_mb,
+            ) from None
+        raise SandboxError(
+            f"sandboxed child died without a reply (exit {returncode}): {stderr[-500:]}",
+            limit=None,
+            returncode=returncode,
+        ) from None
     if reply.get("ok"):
         return SandboxRun(result=reply.get("result"), stdout=reply.get("stdout", ""), network_guard=reply["guard"])
     return _raise_reply(reply, limits)
@@ -202,12 +222,23 @@ def _interpret(returncode: int, raw: bytes, stderr: str, limits: SandboxLimits) 
 def _raise_reply(reply: dict[str, str], limits: SandboxLimits) -> SandboxRun:
     error_type = reply.get("error_type", "Error")
     if error_type == "MemoryError":
-        raise SandboxError(f"sandboxed code exceeded the memory limit of {limits.memory_mb} MiB",
-                           limit="memory_mb", value=limits.memory_mb)
+        raise SandboxError(
+            f"sandboxed code exceeded the memory limit of {limits.memory_mb} MiB",
+            limit="memory_mb",
+            value=limits.memory_mb,
+        )
     if error_type == "OutputTooLarge":
-        raise SandboxError(f"sandboxed code exceeded the output limit of {limits.max_output_bytes} bytes",
-                           limit="max_output_bytes", value=limits.max_output_bytes)
+        raise SandboxError(
+            f"sandboxed code exceeded the output limit of {limits.max_output_bytes} bytes",
+            limit="max_output_bytes",
+            value=limits.max_output_bytes,
+        )
     tail = reply.get("traceback", "").strip().splitlines()[-3:]
-    raise SandboxError(f"sandboxed code raised {error_type}: {reply.get('message', '')}",
-                       limit=None, error_type=error_type, reason=reply.get("message", ""),
-                       traceback="\n".join(tail), guard=reply.get("guard"))
+    raise SandboxError(
+        f"sandboxed code raised {error_type}: {reply.get('message', '')}",
+        limit=None,
+        error_type=error_type,
+        reason=reply.get("message", ""),
+        traceback="\n".join(tail),
+        guard=reply.get("guard"),
+    )

@@ -149,8 +149,13 @@ class ReadOnlyDatabase:
             columns = [d[0] for d in cursor.description or ()]
         rows = [list(row) for row in fetched[:cap]]
         return SqlResult(
-            database=self.path.name, query=sql, columns=columns, rows=rows, row_count=len(rows),
-            truncated=len(fetched) > cap, facts=_facts(columns, rows, self.path.name),
+            database=self.path.name,
+            query=sql,
+            columns=columns,
+            rows=rows,
+            row_count=len(rows),
+            truncated=len(fetched) > cap,
+            facts=_facts(columns, rows, self.path.name),
             citations=[Citation(source=self.path.name, locator="SQL query", quote=sql[:4000])],
         )
 
@@ -289,5 +294,6 @@ def _load_table(connection: sqlite3.Connection, table: str, csv_path: Path) -> N
     definitions = ", ".join(f"{_identifier(c)} {types[c]}" for c in columns)
     connection.execute(f"CREATE TABLE {_identifier(table)} ({definitions})")
     marks = ", ".join("?" for _ in columns)
-    connection.executemany(f"INSERT INTO {_identifier(table)} VALUES ({marks})",
-                           [[row.get(c) for c in columns] for row in rows])
+    connection.executemany(
+        f"INSERT INTO {_identifier(table)} VALUES ({marks})", [[row.get(c) for c in columns] for row in rows]
+    )
