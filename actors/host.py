@@ -19,7 +19,7 @@ from typing import Any, Literal, Protocol, TypeVar
 import ray
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts import Contract, ContractError, NotFound, decode, decode_as, encode
+from contracts import ActorLost, Contract, ContractError, NotFound, decode, decode_as, encode
 
 __all__ = [
     "ActorOptions",
@@ -167,6 +167,8 @@ class RayTransport:
             if isinstance(cause, BaseException):
                 raise cause from None
             raise
+        except ray.exceptions.RayActorError as exc:
+            raise ActorLost(f"actor serving {method!r} was lost: {type(exc).__name__}", method=method) from None
 
 
 @dataclass

@@ -22,6 +22,7 @@ from contracts.codec import (
     encode,
 )
 from contracts.control import (
+    Ack,
     CancelRun,
     EventsQuery,
     RunEvents,
@@ -32,6 +33,7 @@ from contracts.control import (
 )
 from contracts.errors import (
     AccessDenied,
+    ActorLost,
     AgentRTError,
     BudgetExceeded,
     ConfigError,
@@ -95,7 +97,9 @@ from contracts.memory import (
     MemoryWrite,
     MemoryWriteAck,
     Partition,
+    RetentionSweep,
     Scope,
+    SweepReport,
     WorkingState,
     WorkingStateQuery,
 )
@@ -147,6 +151,8 @@ from contracts.tools import (
 
 __all__ = [
     "AccessDenied",
+    "Ack",
+    "ActorLost",
     "AgentId",
     "AgentRTError",
     "ApprovalDecision",
@@ -215,6 +221,7 @@ __all__ = [
     "PolicyGate",
     "RecordId",
     "RequestId",
+    "RetentionSweep",
     "RunCancelled",
     "RunError",
     "RunEvent",
@@ -233,6 +240,7 @@ __all__ = [
     "Step",
     "StepId",
     "StepStatus",
+    "SweepReport",
     "TERMINAL_STATUSES",
     "TaskAssignment",
     "TaskResult",

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from contracts._base import Contract, JsonObject, Timestamp, utcnow
-from contracts.ids import Name, RequestId, RunId, StepId, UserId
+from contracts.ids import Name, RequestId, RunId, StepId, TenantId, UserId
 
 __all__ = ["ApprovalDecision", "ApprovalRequest", "ClarificationAnswer", "ClarificationRequest"]
 
@@ -29,6 +29,7 @@ class ApprovalDecision(Contract):
     """A person's answer to an approval request."""
 
     kind: Literal["approval_decision"] = "approval_decision"
+    tenant: TenantId
     request_id: RequestId
     approved: bool
     decided_by: UserId
@@ -50,6 +51,7 @@ class ClarificationAnswer(Contract):
     """The user's answer to a clarifying question."""
 
     kind: Literal["clarification_answer"] = "clarification_answer"
+    tenant: TenantId
     request_id: RequestId
     run_id: RunId
     answer: str = Field(min_length=1, max_length=8000)

@@ -11,7 +11,7 @@ from contracts.events import RunEvent
 from contracts.ids import Name, RunId, TenantId
 from contracts.run import RunStatus
 
-__all__ = ["CancelRun", "EventsQuery", "RunEvents", "RunList", "RunQuery", "RunSummary", "ScalePool"]
+__all__ = ["Ack", "CancelRun", "EventsQuery", "RunEvents", "RunList", "RunQuery", "RunSummary", "ScalePool"]
 
 
 class RunQuery(Contract):
@@ -72,3 +72,11 @@ class ScalePool(Contract):
     kind: Literal["scale_pool"] = "scale_pool"
     role: Name
     replicas: int = Field(ge=0, le=256)
+
+
+class Ack(Contract):
+    """A plain acknowledgement."""
+
+    kind: Literal["ack"] = "ack"
+    ok: bool = True
+    detail: str = ""

@@ -9,6 +9,7 @@ Every error the runtime raises derives from one root::
     │   ├── GoalRejected            a goal was refused at intake (policy, empty, malformed)
     │   └── NotFound                a run, request, role or record does not exist
     └── RunError                    the work itself failed within the rules
+        ├── ActorLost               the actor serving a call died or is unreachable; re-dispatch
         ├── AccessDenied            an identity asked for what it is not granted
         │   └── MemoryAccessDenied  a memory read or write outside the caller's partitions
         ├── ToolError               a tool failed
@@ -33,6 +34,7 @@ from typing import Any, Self
 
 __all__ = [
     "AccessDenied",
+    "ActorLost",
     "AgentRTError",
     "BudgetExceeded",
     "ConfigError",
@@ -111,6 +113,10 @@ class NotFound(UsageError):
 
 class RunError(AgentRTError):
     """The work failed within the rules."""
+
+
+class ActorLost(RunError):
+    """The actor serving a call died or became unreachable; the call may be re-dispatched."""
 
 
 class AccessDenied(RunError):

@@ -48,6 +48,7 @@ class RunState(Contract):
     cost: Cost = Cost()
     replans: int = Field(default=0, ge=0)
     pending_approvals: tuple[ApprovalRequest, ...] = ()
+    approved_calls: tuple[str, ...] = ()
     pending_question: ClarificationRequest | None = None
     intake: JsonObject = Field(default_factory=dict)
     output: str = ""

@@ -1,0 +1,176 @@
+"""Roles: what a specialist is for, which tools it may use and what it must return.
+
+A role is data. The four built-in roles are defined here; users add roles in
+their own code (``RoleCatalog.register``) or in a JSON/YAML file
+(``RoleCatalog.load``) without editing the package, and the planner uses them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts import ConfigError, JsonObject, Name
+
+__all__ = ["BUILTIN_ROLES", "RoleCatalog", "RoleSpec", "Stage"]
+
+
+class Stage:
+    """Where a role's steps sit in a plan: earlier stages feed later ones."""
+
+    GATHER = 0
+    ANALYZE = 1
+    COMPOSE = 2
+    VERIFY = 3
+
+
+class RoleSpec(BaseModel):
+    """A specialist role.
+
+    Attributes:
+        name: Role name (also the pool name).
+        description: What the role does, in words a planner matches against a goal.
+        instructions: The system instructions its agent runs with.
+        tools: Names of the tools it may use.
+        output: Name of the artifact holding its final answer.
+        output_schema: JSON schema the output artifact's data must satisfy, if any.
+        keywords: Words in a goal that call for this role.
+        consumes: Media types of attached data this role works on.
+        stage: Plan stage (see :class:`Stage`).
+        replicas: Pool size.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Name
+    description: str
+    instructions: str
+    tools: tuple[str, ...] = ()
+    output: Name = "answer"
+    output_schema: JsonObject | None = None
+    keywords: tuple[str, ...] = ()
+    consumes: tuple[str, ...] = ()
+    stage: int = Field(default=Stage.ANALYZE, ge=0, le=3)
+    replicas: int = Field(default=1, ge=0, le=256)
+
+    @property
+    def verifies(self) -> bool:
+        """True for a role whose steps verify others (QA)."""
+        return self.stage == Stage.VERIFY
+
+
+BUILTIN_ROLES: tuple[RoleSpec, ...] = (
+    RoleSpec(
+        name="researcher",
+        description="Find facts, definitions and evidence in the documents the user gave and in memory, with citations.",
+        instructions=(
+            "You are the researcher. Search the given documents and memory for what the step asks. "
+            "Answer only from what you found and cite every source."
+        ),
+        tools=("search_documents",),
+        output="findings",
+        keywords=("research", "find", "look", "definition", "define", "docs", "document", "explain", "why", "source",
+                  "policy", "runbook", "guide", "metric", "routing"),
+        consumes=("text/markdown", "text/plain"),
+        stage=Stage.GATHER,
+    ),
+    RoleSpec(
+        name="analyst",
+        description="Compute figures from data files: aggregations, comparisons, week-over-week changes, SQL questions, logs.",
+        instructions=(
+            "You are the analyst. Use the compute and SQL tools on the attached data; never guess a figure. "
+            "Report every number with where it came from."
+        ),
+        tools=("compare_periods", "aggregate_table", "describe_table", "top_k", "sql_query", "run_python",
+               "summarize_logs", "first_error", "classify_text", "extract_entities"),
+        output="analysis",
+        keywords=("compute", "calculate", "analyse", "analyze", "sales", "revenue", "figures", "numbers", "week",
+                  "compare", "change", "total", "trend", "investigate", "logs", "errors", "incident", "classify",
+                  "triage", "tickets", "count", "summary", "weekly"),
+        consumes=("text/csv", "application/json", "text/x-log", "application/x-sqlite3"),
+        stage=Stage.ANALYZE,
+    ),
+    RoleSpec(
+        name="writer",
+        description="Draft a mail, report, summary or note in the requested format from earlier artifacts only.",
+        instructions=(
+            "You are the writer. Draft from the artifacts you are given only; carry their citations through; "
+            "invent no figure."
+        ),
+        tools=("draft_document",),
+        output="draft",
+        keywords=("draft", "write", "mail", "email", "report", "summary", "summarise", "summarize", "note", "memo",
+                  "announce", "reply", "message", "post"),
+        stage=Stage.COMPOSE,
+    ),
+    RoleSpec(
+        name="qa",
+        description="Verify a result against the acceptance criteria: every figure and claim traced to a source.",
+        instructions=(
+            "You are QA. Check the draft against the acceptance criteria and the artifacts. "
+            "Return pass, or the list of defects."
+        ),
+        tools=("check_draft",),
+        output="verdict",
+        keywords=("verify", "check", "review", "qa", "validate"),
+        stage=Stage.VERIFY,
+    ),
+)
+
+
+class RoleCatalog:
+    """The roles a runtime knows, built-ins first.
+
+    Args:
+        roles: Initial roles; defaults to :data:`BUILTIN_ROLES`.
+    """
+
+    def __init__(self, roles: Iterable[RoleSpec] = BUILTIN_ROLES) -> None:
+        self._roles: dict[str, RoleSpec] = {}
+        for role in roles:
+            self.register(role)
+
+    def register(self, role: RoleSpec) -> None:
+        """Add or replace a role."""
+        self._roles[role.name] = role
+
+    def load(self, path: Path | str) -> list[RoleSpec]:
+        """Register the roles listed in a JSON or YAML file (``{"roles": [...]}`` or a list)."""
+        text = Path(path).read_text(encoding="utf-8")
+        try:
+            if str(path).endswith((".yaml", ".yml")):
+                import yaml
+
+                raw = yaml.safe_load(text)
+            else:
+                raw = json.loads(text)
+        except (ValueError, ImportError) as exc:
+            raise ConfigError(f"cannot read roles from {path}: {exc}", path=str(path)) from None
+        items = raw.get("roles", []) if isinstance(raw, dict) else raw
+        try:
+            roles = [RoleSpec.model_validate(item) for item in items]
+        except ValueError as exc:
+            raise ConfigError(f"invalid role in {path}: {exc}", path=str(path)) from None
+        for role in roles:
+            self.register(role)
+        return roles
+
+    def get(self, name: str) -> RoleSpec:
+        """Return a role by name."""
+        try:
+            return self._roles[name]
+        except KeyError:
+            raise ConfigError(f"unknown role {name!r}; known: {sorted(self._roles)}", role=name) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._roles
+
+    def __iter__(self) -> Iterator[RoleSpec]:
+        return iter(self._roles.values())
+
+    def names(self) -> list[str]:
+        """Role names in registration order."""
+        return list(self._roles)

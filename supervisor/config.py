@@ -1,0 +1,31 @@
+"""Configuration of the supervisor."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["SupervisorConfig"]
+
+
+class SupervisorConfig(BaseModel):
+    """How the supervisor plans, schedules and recovers.
+
+    Attributes:
+        max_parallel_steps: Steps of one run in flight at once.
+        max_replans: Plan versions a run may go through after its first.
+        max_step_attempts: Attempts per step before the run fails.
+        step_timeout_s: Longest a single step may take.
+        context_tokens: Token budget for the context of one step.
+        source_rank: Roles in order of trust, for conflicts between their outputs.
+        remember: Store the verified result and its facts in long-term memory.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_parallel_steps: int = Field(default=8, ge=1, le=256)
+    max_replans: int = Field(default=4, ge=0, le=50)
+    max_step_attempts: int = Field(default=2, ge=1, le=10)
+    step_timeout_s: float = Field(default=300.0, gt=0)
+    context_tokens: int = Field(default=2000, ge=0)
+    source_rank: tuple[str, ...] = ("qa", "analyst", "researcher", "writer")
+    remember: bool = True

@@ -1,0 +1,220 @@
+"""The supervisor service: accepts goals and drives their runs; what the client talks to.
+
+A plain async class: ``cluster/`` hosts it as a named Ray actor, tests use it
+in-process. Every request names its tenant, and a run of another tenant is
+reported as not found.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from pathlib import Path
+
+from contracts import (
+    Ack,
+    ApprovalDecision,
+    CancelRun,
+    ClarificationAnswer,
+    ContractError,
+    EventsQuery,
+    Goal,
+    MemoryRef,
+    NotFound,
+    RunEvent,
+    RunEvents,
+    RunList,
+    RunQuery,
+    RunState,
+    RunStatus,
+    RunSummary,
+    ScalePool,
+    StepStatus,
+    TaskResult,
+    TaskStatus,
+    ErrorInfo,
+    new_id,
+)
+from specialists.roles import RoleCatalog
+from supervisor.checkpoints import SQLiteRunStore
+from supervisor.config import SupervisorConfig
+from supervisor.engine import RunEngine
+from supervisor.execution import set_step_status
+from supervisor.metrics import RuntimeMetrics
+from supervisor.planner import RulePlanner, WorkflowCatalog
+from supervisor.pools import ReplicaSource, SpecialistPool
+from supervisor.recorder import Recorder
+
+__all__ = ["SupervisorService"]
+
+
+def _summary(state: RunState) -> RunSummary:
+    return RunSummary(run_id=state.run_id, tenant=state.goal.tenant, status=state.status,
+                      goal=state.goal.text[:200], updated_at=state.updated_at)
+
+
+class SupervisorService:
+    """Accepts goals, drives runs, answers questions about them.
+
+    Args:
+        store_path: SQLite file for checkpoints and traces.
+        source: Starts and stops specialist replicas.
+        roles: Role catalog (built-ins by default).
+        workflows: Named workflows.
+        memory: Long-term memory.
+        config: Supervisor configuration.
+        metrics: Where measurements go.
+        replicas: Initial replicas per role (default: each role's ``replicas``).
+    """
+
+    def __init__(
+        self,
+        store_path: Path | str,
+        source: ReplicaSource,
+        roles: RoleCatalog | None = None,
+        workflows: WorkflowCatalog | None = None,
+        memory: MemoryRef | None = None,
+        config: SupervisorConfig | None = None,
+        metrics: RuntimeMetrics | None = None,
+        replicas: Mapping[str, int] | None = None,
+    ) -> None:
+        self._config = config or SupervisorConfig()
+        self._roles = roles or RoleCatalog()
+        self._store = SQLiteRunStore(store_path)
+        self._rec = Recorder(self._store, metrics)
+        self._replicas = dict(replicas or {r.name: r.replicas for r in self._roles})
+        self.pools: dict[str, SpecialistPool] = {
+            r.name: SpecialistPool(r.name, source, on_redispatch=self._note_redispatch) for r in self._roles
+        }
+        planner = RulePlanner(self._roles, workflows)
+        self._engine = RunEngine(self._rec, planner, self._roles, self.pools, memory, self._config)
+        self._tasks: dict[str, asyncio.Task[RunState]] = {}
+        self._started = False
+
+    async def start(self) -> None:
+        """Start the pools and resume every unfinished run from its checkpoint."""
+        if self._started:
+            return
+        self._started = True
+        await asyncio.gather(*(self.pools[name].scale(n) for name, n in self._replicas.items() if name in self.pools))
+        for state in self._store.unfinished():
+            self._rec.emit(state.run_id, "note", data={"resumed": state.status.value})
+            if state.status not in (RunStatus.WAITING_APPROVAL, RunStatus.WAITING_INPUT):
+                self._launch(await self._engine.resume(state))
+
+    async def submit(self, goal: Goal) -> RunSummary:
+        """Accept a goal and start its run."""
+        await self.start()
+        state = RunState(run_id=new_id("run"), goal=goal)
+        self._store.save(state)
+        self._rec.metrics.run_transition(goal.tenant, None, state.status.value)
+        self._rec.emit(state.run_id, "run_state", data={"from": None, "to": state.status.value, "goal": goal.text})
+        self._launch(state)
+        return _summary(state)
+
+    async def status(self, query: RunQuery) -> RunState:
+        """Return a run's current state."""
+        return self._owned(query.tenant, query.run_id)
+
+    async def runs(self, query: RunQuery) -> RunList:
+        """List a tenant's runs, newest first."""
+        return RunList(runs=tuple(_summary(s) for s in self._store.of_tenant(query.tenant)))
+
+    async def events(self, query: EventsQuery) -> RunEvents:
+        """Return a run's trace events after a sequence number."""
+        self._owned(query.tenant, query.run_id)
+        return RunEvents(events=tuple(self._store.events(query.run_id, query.after_seq, query.limit)))
+
+    async def record(self, event: RunEvent) -> Ack:
+        """Append an event a specialist emitted to its run's trace."""
+        if self._store.load(event.run_id) is None:
+            raise NotFound(f"no run {event.run_id}", run_id=event.run_id)
+        stored = self._rec.record(event)
+        return Ack(detail=str(stored.seq))
+
+    async def cancel(self, request: CancelRun) -> RunSummary:
+        """Cancel a run; steps in flight are abandoned."""
+        state = self._owned(request.tenant, request.run_id)
+        if state.terminal:
+            return _summary(state)
+        task = self._tasks.pop(state.run_id, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        state = self._owned(request.tenant, request.run_id)
+        state = self._rec.move(state, RunStatus.CANCELLED, reason=request.reason or "cancelled", error="cancelled")
+        return _summary(state)
+
+    async def approve(self, decision: ApprovalDecision) -> RunSummary:
+        """Approve or reject a pending approval request; the run continues."""
+        state = next((s for s in self._store.of_tenant(decision.tenant)
+                      if any(r.id == decision.request_id for r in s.pending_approvals)), None)
+        if state is None:
+            raise NotFound(f"no pending approval request {decision.request_id}", request_id=decision.request_id)
+        request = next(r for r in state.pending_approvals if r.id == decision.request_id)
+        pending = tuple(r for r in state.pending_approvals if r.id != request.id)
+        self._rec.emit(state.run_id, "approval_decided", step_id=request.step_id,
+                       data={"request": request.id, "approved": decision.approved, "by": decision.decided_by,
+                             "reason": decision.reason})
+        if decision.approved:
+            state = set_step_status(state, request.step_id, StepStatus.PENDING)
+            state = state.model_copy(update={"approved_calls": state.approved_calls + (request.id,)})
+        else:
+            rejected = TaskResult(run_id=state.run_id, step_id=request.step_id, status=TaskStatus.FAILED,
+                                  role=state.plan.step(request.step_id).role if state.plan else "unknown",
+                                  error=ErrorInfo(type="ApprovalRejected", message=f"rejected by {decision.decided_by}: {decision.reason}"))
+            state = set_step_status(state, request.step_id, StepStatus.SKIPPED)
+            state = state.model_copy(update={"results": {**state.results, request.step_id: rejected}})
+        state = self._rec.save(state, pending_approvals=pending)
+        self._rec.metrics.approvals_waiting(len(pending))
+        if not pending and state.status == RunStatus.WAITING_APPROVAL:
+            state = self._rec.move(state, RunStatus.EXECUTE, reason="approval decided")
+            self._launch(state)
+        return _summary(state)
+
+    async def answer(self, answer: ClarificationAnswer) -> RunSummary:
+        """Answer a run's clarifying question; the run goes back to intake with the answer."""
+        state = self._owned(answer.tenant, answer.run_id)
+        question = state.pending_question
+        if state.status != RunStatus.WAITING_INPUT or question is None or question.id != answer.request_id:
+            raise ContractError(f"run {state.run_id} is not waiting for an answer to {answer.request_id}", what="state")
+        goal = state.goal.model_copy(update={"text": f"{state.goal.text}\nClarification: {answer.answer}"})
+        state = self._rec.move(state, RunStatus.INTAKE, reason="question answered", goal=goal, pending_question=None)
+        self._launch(state)
+        return _summary(state)
+
+    async def scale(self, request: ScalePool) -> Ack:
+        """Set the replicas of a role's pool; in-flight steps finish on retiring replicas."""
+        await self.start()
+        pool = self.pools.get(request.role)
+        if pool is None:
+            raise NotFound(f"no role {request.role!r}; known: {sorted(self.pools)}", role=request.role)
+        stats = await pool.scale(request.replicas)
+        self._rec.metrics.pool_load(stats.role, stats.replicas, stats.in_flight, stats.queued)
+        return Ack(detail=f"{stats.role}: {stats.replicas} replicas, {stats.in_flight} in flight, {stats.queued} queued")
+
+    async def wait_idle(self) -> None:
+        """Wait until no run is being driven (for tests and shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+
+    def _owned(self, tenant: str, run_id: str | None) -> RunState:
+        state = self._store.load(run_id) if run_id else None
+        if state is None or state.goal.tenant != tenant:
+            # Another tenant's run is reported exactly like a missing one.
+            raise NotFound(f"no run {run_id} for tenant {tenant}", run_id=run_id)
+        return state
+
+    def _launch(self, state: RunState) -> None:
+        task = asyncio.ensure_future(self._engine.drive(state))
+        self._tasks[state.run_id] = task
+        task.add_done_callback(lambda t, rid=state.run_id: self._tasks.pop(rid, None) if self._tasks.get(rid) is t else None)
+
+    def _note_redispatch(self, assignment: object, error: str) -> None:
+        run_id = getattr(assignment, "run_id", None)
+        step = getattr(assignment, "step", None)
+        if run_id and step is not None:
+            self._rec.emit(run_id, "step_redispatched", step_id=step.id, data={"why": error})
+            self._rec.metrics.error("actor_lost")
