@@ -1,0 +1,127 @@
+"""The specialist service: a role's agent behind a step ledger and an output-contract check.
+
+The ledger makes delivery of a step to a specialist idempotent: a step that is
+already running is joined, not started again, and a finished one is answered
+from the ledger. That is what lets a restarted supervisor re-send the steps it
+had in flight without any of them running twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+
+from pydantic import TypeAdapter, ValidationError
+
+from actors.host import ServiceClient
+from contracts import (
+    Ack,
+    Contract,
+    ErrorInfo,
+    JsonObject,
+    SpecialistRef,
+    TaskAssignment,
+    TaskResult,
+    TaskStatus,
+)
+from specialists.roles import RoleSpec
+
+__all__ = ["SpecialistClient", "SpecialistService"]
+
+_Key = tuple[str, str, str]
+
+
+def _key(assignment: TaskAssignment) -> _Key:
+    return (assignment.run_id, assignment.step.id, ",".join(assignment.approved_calls))
+
+
+class SpecialistService:
+    """Runs assignments for one role through its agent, at most once per step.
+
+    Args:
+        role: The role served.
+        agent: The agent that does the work (an ``AgentService`` or any ``SpecialistRef``).
+        ledger_size: Finished steps remembered.
+    """
+
+    def __init__(self, role: RoleSpec, agent: SpecialistRef, ledger_size: int = 2048) -> None:
+        self.role = role
+        self._agent = agent
+        self._ledger: OrderedDict[_Key, asyncio.Future[TaskResult]] = OrderedDict()
+        self._size = ledger_size
+        self.executions = 0
+
+    async def run(self, assignment: TaskAssignment) -> TaskResult:
+        """Run a step (or join / replay the run of the same step)."""
+        key = _key(assignment)
+        known = self._ledger.get(key)
+        if known is not None:
+            return await asyncio.shield(known)
+        future: asyncio.Future[TaskResult] = asyncio.get_running_loop().create_future()
+        self._ledger[key] = future
+        while len(self._ledger) > self._size:
+            self._ledger.popitem(last=False)
+        try:
+            self.executions += 1
+            result = self._checked(await self._agent.run(assignment))
+        except BaseException as exc:
+            self._ledger.pop(key, None)
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: joiners re-raise it themselves
+            raise
+        future.set_result(result)
+        return result
+
+    async def lookup(self, assignment: TaskAssignment) -> Contract:
+        """Return the result of a step this replica ran or is running, else ``Ack(ok=False)``."""
+        known = self._ledger.get(_key(assignment))
+        if known is None:
+            return Ack(ok=False, detail="unknown step")
+        return await asyncio.shield(known)
+
+    def _checked(self, result: TaskResult) -> TaskResult:
+        schema = self.role.output_schema
+        if schema is None or result.status != TaskStatus.SUCCEEDED:
+            return result
+        output = next((a for a in result.artifacts if a.name == self.role.output), None)
+        problem = _schema_problem(output.data if output else None, schema)
+        if problem is None:
+            return result
+        return result.model_copy(update={
+            "status": TaskStatus.FAILED,
+            "error": ErrorInfo(type="OutputContractError", message=f"{self.role.name} output: {problem}"),
+        })
+
+
+def _schema_problem(data: object, schema: JsonObject) -> str | None:
+    required = schema.get("required", [])
+    if not isinstance(data, dict):
+        return f"expected an object with {required}, got {type(data).__name__}"
+    missing = [k for k in required if isinstance(k, str) and k not in data]
+    if missing:
+        return f"missing {missing}"
+    types = {"string": str, "number": float, "integer": int, "boolean": bool, "array": list, "object": dict}
+    props = schema.get("properties", {})
+    for name, spec in props.items() if isinstance(props, dict) else ():
+        expected = types.get(spec.get("type", "")) if isinstance(spec, dict) else None
+        if expected is not None and name in data:
+            try:
+                TypeAdapter(expected).validate_python(data[name], strict=expected is not float)
+            except ValidationError:
+                return f"{name} should be {spec.get('type')}"  # type: ignore[union-attr]
+    return None
+
+
+class SpecialistClient:
+    """A ``SpecialistRef`` (with ``lookup``) over a service client to a specialist actor."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self._client = client
+
+    async def run(self, assignment: TaskAssignment) -> TaskResult:
+        """Run a step on the specialist."""
+        return await self._client.call("run", assignment, TaskResult)
+
+    async def lookup(self, assignment: TaskAssignment) -> Contract:
+        """Ask the specialist for a step it ran or is running."""
+        return await self._client.call("lookup", assignment, Contract)
