@@ -35,7 +35,9 @@ __all__ = [
     "MemoryWrite",
     "MemoryWriteAck",
     "Partition",
+    "RetentionSweep",
     "Scope",
+    "SweepReport",
     "WorkingState",
     "WorkingStateQuery",
 ]
@@ -267,3 +269,27 @@ class MemoryAck(Contract):
     kind: Literal["memory_ack"] = "memory_ack"
     ok: bool = True
     detail: str = ""
+
+
+class RetentionSweep(Contract):
+    """Remove expired memory now (the memory actor also sweeps on a timer).
+
+    A supervisor sweeps its own tenant; only the runtime (role ``system``) may
+    sweep every tenant at once (``tenant=None``).
+    """
+
+    kind: Literal["retention_sweep"] = "retention_sweep"
+    caller: Identity
+    tenant: TenantId | None = None
+    reason: str = ""
+
+
+class SweepReport(Contract):
+    """What a retention sweep removed; ``complete`` is False when a batch limit left more to remove."""
+
+    kind: Literal["sweep_report"] = "sweep_report"
+    records: int = 0
+    facts: int = 0
+    grants: int = 0
+    working_states: int = 0
+    complete: bool = True

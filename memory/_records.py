@@ -1,0 +1,145 @@
+"""Semantic records in SQLite: text, provenance, expiry and the float32 vector of each."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from contracts.ids import new_id
+from contracts.memory import MemoryRecord, Partition, Scope
+from memory._db import from_epoch
+from memory._retention import RowShape, Sweep, live_clause, sweep_table
+from memory.config import RetentionPolicy
+
+_SHAPE = RowShape(scope="scope", owner="owner", born="created_at")
+_COLUMNS = "rid, record_id, tenant, scope, owner, text, category, metadata, source, confidence, created_at, expires_at"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordBatch:
+    """What one write stores: redacted texts, their vectors and shared provenance."""
+
+    partition: Partition
+    texts: Sequence[str]
+    vectors: NDArray[np.float32]
+    category: str
+    metadata: str
+    source: str
+    confidence: float
+    created_at: float
+    expires_at: float | None
+
+
+class RecordTable:
+    """Reads and writes the ``records`` table (one partition at a time)."""
+
+    def __init__(self, conn: sqlite3.Connection, policy: RetentionPolicy, dim: int) -> None:
+        self._conn = conn
+        self._policy = policy
+        self._dim = dim
+
+    def insert(self, batch: RecordBatch) -> tuple[NDArray[np.int64], list[str]]:
+        """Insert a batch inside the caller's transaction; return its row ids and record ids."""
+        # AUTOINCREMENT never reuses a row id, so a stale vector can never point at a newer record.
+        row = self._conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'records'").fetchone()
+        first = (row[0] if row else 0) + 1
+        rids = np.arange(first, first + len(batch.texts), dtype=np.int64)
+        record_ids = [new_id("mem") for _ in batch.texts]
+        p = batch.partition
+        self._conn.executemany(
+            f"INSERT INTO records ({_COLUMNS}, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    int(rid),
+                    rec,
+                    p.tenant,
+                    p.scope.value,
+                    p.owner,
+                    text,
+                    batch.category,
+                    batch.metadata,
+                    batch.source,
+                    batch.confidence,
+                    batch.created_at,
+                    batch.expires_at,
+                    vec.tobytes(),
+                )
+                for rid, rec, text, vec in zip(rids, record_ids, batch.texts, batch.vectors, strict=True)
+            ),
+        )
+        return rids, record_ids
+
+    def fetch(
+        self, rids: Sequence[int], partition: Partition, now: float, category: str | None
+    ) -> dict[int, StoredRow]:
+        """Return the live rows among ``rids`` that belong to ``partition`` (others are dropped)."""
+        if not rids:
+            return {}
+        live, params = live_clause(self._policy, partition, now, _SHAPE)
+        marks = ", ".join("?" for _ in rids)
+        sql = f"SELECT {_COLUMNS} FROM records WHERE rid IN ({marks}) AND tenant = ? AND scope = ? AND owner = ?{live}"
+        args = [*rids, partition.tenant, partition.scope.value, partition.owner, *params]
+        if category is not None:
+            sql += " AND category = ?"
+            args.append(category)
+        found: dict[int, StoredRow] = {}
+        for row in self._conn.execute(sql, args):
+            # The query already filters by partition; checking again costs nothing and
+            # keeps a record of another tenant out even if the SQL above were ever wrong.
+            if (row[2], row[3], row[4]) == (partition.tenant, partition.scope.value, partition.owner):
+                found[row[0]] = StoredRow(row, partition)
+        return found
+
+    def vectors(self, partition: Partition, now: float) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+        """Return the row ids and vectors of every live record of ``partition``."""
+        live, params = live_clause(self._policy, partition, now, _SHAPE)
+        rows = self._conn.execute(
+            f"SELECT rid, vector FROM records WHERE tenant = ? AND scope = ? AND owner = ?{live} ORDER BY rid",
+            [partition.tenant, partition.scope.value, partition.owner, *params],
+        ).fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), self._dim)
+        return ids, vectors
+
+    def sweep(self, sweep: Sweep) -> list[tuple[int, Partition]]:
+        """Delete expired records; return each one's row id and partition."""
+        rows = sweep_table(self._conn, "records", _SHAPE, sweep, "rid, tenant, scope, owner")
+        return [(int(r[0]), Partition(tenant=str(r[1]), scope=Scope(r[2]), owner=str(r[3]))) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRow:
+    """A fetched ``records`` row; the contract is built only for rows that make the cut."""
+
+    row: tuple[object, ...]
+    partition: Partition
+
+    @property
+    def text(self) -> str:
+        """The (redacted) record text."""
+        return str(self.row[5])
+
+    @property
+    def created_at(self) -> float:
+        """When the record was written, in epoch seconds."""
+        return float(self.row[10])  # type: ignore[arg-type]
+
+    def record(self) -> MemoryRecord:
+        """Return the row as a :class:`MemoryRecord`."""
+        row = self.row
+        return MemoryRecord(
+            id=row[1],
+            partition=self.partition,
+            text=row[5],
+            category=row[6],
+            metadata=json.loads(str(row[7])),
+            source=row[8],
+            confidence=row[9],
+            created_at=from_epoch(self.created_at),
+            expires_at=from_epoch(row[11]),  # type: ignore[arg-type]
+        )
