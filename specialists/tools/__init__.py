@@ -1,3 +1,164 @@
-"""Concrete tools the specialists use: sandboxed compute, SQL, retrieval, drafting, checks, logs, classification."""
+"""Concrete tools the specialists use: sandboxed compute, SQL, retrieval, drafting, checks, logs, classification.
 
-__all__: list[str] = []
+Each tool is a plain typed function with a Google-style docstring; ``TOOL_FAMILIES``
+groups them for roles. Results are frozen pydantic models (or lists of them) whose
+``model_dump()`` is JSON, carrying ``facts`` and ``citations`` where they rest on data.
+"""
+
+from __future__ import annotations
+
+from specialists.tools.catalog import (
+    ALL_TOOLS,
+    TOOL_FAMILIES,
+    ToolFunction,
+)
+from specialists.tools.checks import (
+    CheckReport,
+    Defect,
+    DefectKind,
+    check_artifact,
+    check_draft,
+    criteria_requirements,
+)
+from specialists.tools.classify import (
+    Amount,
+    Classification,
+    Entities,
+    RecordClassification,
+    classify_records,
+    classify_text,
+    extract_entities,
+)
+from specialists.tools.compute import (
+    aggregate_table,
+    compare_periods,
+    describe_table,
+    run_python,
+    top_k,
+)
+from specialists.tools.drafting import (
+    DocumentFormat,
+    Draft,
+    draft_document,
+)
+from specialists.tools.evidence import (
+    Fact,
+    Passage,
+    as_citations,
+    as_facts,
+    as_passages,
+)
+from specialists.tools.logs import (
+    ErrorContext,
+    ErrorCounts,
+    LogEvent,
+    LogSelection,
+    MessagePattern,
+    count_errors_by_service,
+    filter_log_events,
+    find_first_error,
+    group_error_messages,
+    parse_log_lines,
+)
+from specialists.tools.retrieval import (
+    Bm25Index,
+    SearchResult,
+    TermDefinition,
+    chunk_document,
+    define_terms,
+    search_documents,
+)
+from specialists.tools.sandbox import (
+    NetworkGuard,
+    Sandbox,
+    SandboxLimits,
+    SandboxRun,
+)
+from specialists.tools.sql import (
+    DatabaseSchema,
+    ReadOnlyDatabase,
+    SqlLimits,
+    SqlResult,
+    TableSchema,
+    describe_database,
+    load_csv_database,
+    run_sql,
+)
+from specialists.tools.table_results import (
+    Aggregation,
+    ColumnSummary,
+    GroupValue,
+    PeriodChange,
+    PeriodComparison,
+    PythonRun,
+    TableDescription,
+    TopK,
+)
+
+__all__ = [
+    "ALL_TOOLS",
+    "Aggregation",
+    "Amount",
+    "Bm25Index",
+    "CheckReport",
+    "Classification",
+    "ColumnSummary",
+    "DatabaseSchema",
+    "Defect",
+    "DefectKind",
+    "DocumentFormat",
+    "Draft",
+    "Entities",
+    "ErrorContext",
+    "ErrorCounts",
+    "Fact",
+    "GroupValue",
+    "LogEvent",
+    "LogSelection",
+    "MessagePattern",
+    "NetworkGuard",
+    "Passage",
+    "PeriodChange",
+    "PeriodComparison",
+    "PythonRun",
+    "ReadOnlyDatabase",
+    "RecordClassification",
+    "Sandbox",
+    "SandboxLimits",
+    "SandboxRun",
+    "SearchResult",
+    "SqlLimits",
+    "SqlResult",
+    "TOOL_FAMILIES",
+    "TableDescription",
+    "TableSchema",
+    "TermDefinition",
+    "ToolFunction",
+    "TopK",
+    "aggregate_table",
+    "as_citations",
+    "as_facts",
+    "as_passages",
+    "check_artifact",
+    "check_draft",
+    "chunk_document",
+    "classify_records",
+    "classify_text",
+    "compare_periods",
+    "count_errors_by_service",
+    "criteria_requirements",
+    "define_terms",
+    "describe_database",
+    "describe_table",
+    "draft_document",
+    "extract_entities",
+    "filter_log_events",
+    "find_first_error",
+    "group_error_messages",
+    "load_csv_database",
+    "parse_log_lines",
+    "run_python",
+    "run_sql",
+    "search_documents",
+    "top_k",
+]
