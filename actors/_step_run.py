@@ -1,0 +1,350 @@
+"""One step attempt of an agent: the act-observe loop and its accounting."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from actors._trace import StepTrace
+from actors.task_brief import TaskBrief, observation_message
+from actors.tool import ToolContext
+from actors.tool_runner import ToolOutcome, ToolRunner, error_info
+from actors.write_ledger import canonical_json
+from contracts import (
+    AgentRTError,
+    ApprovalRequest,
+    Artifact,
+    BudgetExceeded,
+    ChatMessage,
+    ChatModel,
+    Citation,
+    ContextItem,
+    Cost,
+    ErrorInfo,
+    EventSink,
+    JsonValue,
+    MalformedToolCall,
+    MemoryQuery,
+    MemoryRef,
+    ModelError,
+    ModelReply,
+    Partition,
+    PolicyDenied,
+    PolicyGate,
+    RunError,
+    Scope,
+    TaskAssignment,
+    TaskResult,
+    TaskStatus,
+    ToolArgumentError,
+    ToolCall,
+    ToolError,
+    ToolResult,
+    ToolSpec,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from actors.agent import AgentSpec
+
+__all__ = ["AgentParts", "StepRun", "approval_id"]
+
+CONVENTION = (
+    "The user message gives the step's instruction, then its inputs as one JSON object in a block fenced "
+    "```inputs (artifacts by name with media_type, text and data; then context items). Call tools when they "
+    "help; each tool answers with JSON {ok, output} or {ok: false, error}. When done, reply with the final "
+    "result as plain text and no tool calls."
+)
+
+
+def approval_id(run_id: str, step_id: str, tool: str, arguments: JsonValue) -> str:
+    """The id of the approval request for a call: the same call in the same step always gets the same id."""
+    return "apr-" + hashlib.sha256(canonical_json([run_id, step_id, tool, arguments]).encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentParts:
+    """An agent's collaborators, shared by all its step runs."""
+
+    spec: AgentSpec
+    model: ChatModel
+    runner: ToolRunner
+    gate: PolicyGate
+    sink: EventSink
+    memory: MemoryRef | None
+    agent_id: str
+
+
+class _Failed(Exception):
+    """Ends the step as FAILED with a recorded error."""
+
+    def __init__(self, info: ErrorInfo) -> None:
+        super().__init__(info.message)
+        self.info = info
+
+
+@dataclass(frozen=True, slots=True)
+class _Admission:
+    call: ToolCall
+    verdict: str
+    answer: ToolResult | None = None
+    hold: ApprovalRequest | None = None
+
+
+class StepRun:
+    """Runs one assignment through the loop and builds its result."""
+
+    def __init__(self, parts: AgentParts, assignment: TaskAssignment) -> None:
+        self.parts = parts
+        self.spec = parts.spec
+        self.assignment = assignment
+        self.trace = StepTrace(parts.sink, assignment.run_id, assignment.step.id, parts.agent_id)
+        self.cost = Cost()
+        self.artifacts: dict[str, Artifact] = {}
+        self.citations: list[Citation] = []
+        self.repairs = 0
+        self.offline = False
+        self.deadline = time.monotonic() + self._wall_s()
+        allowed = set(assignment.step.allowed_tools)
+        self.offered = tuple(n for n in parts.runner.registry.names if not allowed or n in allowed)
+
+    async def execute(self) -> TaskResult:
+        """Run the loop; a failure within the rules becomes a FAILED result."""
+        try:
+            messages = await self._opening()
+            return await self._loop(messages)
+        except _Failed as failure:
+            return self._result(TaskStatus.FAILED, error=failure.info)
+        except RunError as exc:
+            if isinstance(exc, BudgetExceeded):
+                spent = self.cost.model_dump(mode="json")
+                await self.trace.emit("budget", {"budget": str(exc.detail("budget")), "spent": spent})
+            return self._result(TaskStatus.FAILED, error=error_info(exc))
+
+    def _wall_s(self) -> float:
+        wall = self.assignment.budget.max_wall_s
+        if self.assignment.deadline is not None:
+            wall = min(wall, (self.assignment.deadline - utcnow()).total_seconds())
+        return wall
+
+    def _remaining(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise BudgetExceeded("the step ran out of wall time", budget="wall_s")
+        return left
+
+    def _check_budget(self) -> None:
+        budget = self.assignment.budget
+        if self.cost.tokens > budget.max_tokens:
+            raise BudgetExceeded(f"the step used {self.cost.tokens} tokens of {budget.max_tokens}", budget="tokens")
+        if self.cost.usd > budget.max_cost_usd:
+            raise BudgetExceeded(f"the step cost ${self.cost.usd:.4f} of ${budget.max_cost_usd}", budget="cost_usd")
+        self._remaining()
+
+    async def _opening(self) -> list[ChatMessage]:
+        recalled = await self._recall()
+        brief = TaskBrief.from_assignment(self.assignment, recalled)
+        system = f"{self.spec.instructions}\n\n{CONVENTION}"
+        return [ChatMessage(role="system", content=system), brief.message(self.spec.max_input_chars)]
+
+    async def _recall(self) -> tuple[ContextItem, ...]:
+        memory, caller = self.parts.memory, self.assignment.caller
+        if memory is None or self.spec.memory_hits == 0:
+            return ()
+        partitions = (
+            Partition(tenant=caller.tenant, scope=Scope.RUN, owner=self.assignment.run_id),
+            Partition(tenant=caller.tenant, scope=Scope.AGENT, owner=caller.agent),
+        )
+        query = MemoryQuery(caller=caller, partitions=partitions, text=self.assignment.step.instruction,
+                            k=self.spec.memory_hits, reason=f"context for step {self.assignment.step.id}")  # fmt: skip
+        try:
+            hits = await asyncio.wait_for(memory.search(query), self._remaining())
+        except (RunError, TimeoutError) as exc:
+            await self.trace.emit("memory", {"recall": "failed"}, error=error_info(exc))
+            return ()
+        return tuple(ContextItem(source=f"memory:{h.record.id}", text=h.record.text, priority=4) for h in hits.hits)
+
+    async def _loop(self, messages: list[ChatMessage]) -> TaskResult:
+        turns = min(self.spec.max_turns, self.assignment.budget.max_steps)
+        for _ in range(turns):
+            self._check_budget()
+            reply = await self._ask(messages)
+            if reply is None:
+                continue
+            if not reply.tool_calls:
+                self._check_budget()
+                return self._finish(reply.text)
+            messages.append(ChatMessage(role="assistant", content=reply.text, tool_calls=reply.tool_calls))
+            held = await self._act(reply.tool_calls, messages)
+            if held is not None:
+                await self.trace.emit("approval_requested", held.model_dump(mode="json"))
+                return self._result(TaskStatus.NEEDS_APPROVAL, summary=f"waiting for approval to run {held.tool}",
+                                    pending=held)  # fmt: skip
+        raise BudgetExceeded(f"the step used its {turns} model turns without a final answer", budget="steps")
+
+    async def _ask(self, messages: list[ChatMessage]) -> ModelReply | None:
+        specs = self.parts.runner.registry.specs(self.offered)
+        started = time.perf_counter()
+        try:
+            reply = await asyncio.wait_for(self.parts.model.complete(list(messages), specs), self._remaining())
+        except TimeoutError:
+            raise BudgetExceeded("the step ran out of wall time waiting for the model", budget="wall_s") from None
+        except MalformedToolCall as exc:
+            await self._model_failed(messages, specs, started, exc)
+            self._repair(exc)
+            messages.append(ChatMessage(role="user", content=(
+                f"Your last reply could not be used: {exc}. Call the tool again with arguments that form "
+                "one valid JSON object, or answer without tools.")))  # fmt: skip
+            return None
+        except AgentRTError as exc:
+            if isinstance(exc, RunError):
+                await self._model_failed(messages, specs, started, exc)
+            raise
+        except Exception as exc:  # noqa: BLE001 - a third-party model may raise anything
+            failure = ModelError.from_exception(exc)
+            await self._model_failed(messages, specs, started, failure)
+            raise failure from None
+        self.cost += Cost(prompt_tokens=reply.usage.prompt_tokens, completion_tokens=reply.usage.completion_tokens,
+                          usd=reply.cost_usd, model_calls=1)  # fmt: skip
+        self.offline = self.offline or reply.offline
+        await self.trace.model_call(messages, [s.name for s in specs], reply, time.perf_counter() - started)
+        return reply
+
+    async def _model_failed(
+        self, messages: list[ChatMessage], specs: Sequence[ToolSpec], started: float, exc: Exception
+    ) -> None:
+        self.cost += Cost(model_calls=1)
+        names = [s.name for s in specs]
+        await self.trace.model_call(messages, names, None, time.perf_counter() - started, error_info(exc))
+
+    def _repair(self, exc: RunError) -> None:
+        self.repairs += 1
+        if self.repairs > self.spec.max_repairs:
+            raise exc
+
+    async def _act(self, calls: tuple[ToolCall, ...], messages: list[ChatMessage]) -> ApprovalRequest | None:
+        admissions = [await self._admit(call) for call in calls]
+        held = next((a.hold for a in admissions if a.hold is not None), None)
+        if held is not None:
+            return held
+        runnable = [a.call for a in admissions if a.answer is None]
+        context = ToolContext(run_id=self.assignment.run_id, step_id=self.assignment.step.id,
+                              caller=self.assignment.caller, call_id="", inputs=self.assignment.inputs)  # fmt: skip
+        try:
+            ran = await asyncio.wait_for(
+                self.parts.runner.run_all(runnable, context, self.spec.max_parallel_tools), self._remaining()
+            )
+        except TimeoutError:
+            raise BudgetExceeded("the step ran out of wall time waiting for tools", budget="wall_s") from None
+        outcomes = iter(ran)
+        failure: ErrorInfo | None = None
+        for admission in admissions:
+            answer = admission.answer
+            outcome = ToolOutcome(answer, dict(admission.call.arguments)) if answer else next(outcomes)
+            failure = await self._observe(outcome, admission.verdict, messages) or failure
+        if failure is not None:
+            raise _Failed(failure)
+        return None
+
+    async def _admit(self, call: ToolCall) -> _Admission:
+        if call.tool not in self.offered:
+            error = ToolError(f"tool {call.tool!r} is not available; use one of: {', '.join(self.offered) or 'none'}",
+                              tool=call.tool)  # fmt: skip
+            self._repair(error)
+            return _Admission(call, "unknown", answer=_refusal(call, error))
+        try:
+            arguments = self.parts.runner.registry.get(call.tool).validate(call.arguments)
+        except ToolArgumentError as exc:
+            self._repair(exc)
+            return _Admission(call, "invalid", answer=_refusal(call, exc))
+        call = call.model_copy(update={"arguments": arguments})
+        try:
+            decision = await self.parts.gate.check(self.assignment.caller, self.assignment.step, call)
+        except Exception as exc:  # noqa: BLE001 - a gate that cannot decide must not let the call through
+            return _Admission(call, "deny", answer=_refusal(call, PolicyDenied(f"policy gate failed: {exc}")))
+        if decision.verdict == "deny":
+            reason = decision.reason
+            denial = PolicyDenied(f"policy denied {call.tool}: {reason}", reason=reason, tool=call.tool)
+            return _Admission(call, "deny", answer=_refusal(call, denial))
+        if decision.verdict == "needs_approval":
+            request_id = approval_id(self.assignment.run_id, self.assignment.step.id, call.tool, arguments)
+            if request_id in self.assignment.approved_calls:
+                return _Admission(call, "approved")
+            hold = ApprovalRequest(id=request_id, run_id=self.assignment.run_id, step_id=self.assignment.step.id,
+                                   tool=call.tool, arguments=arguments, reason=decision.reason)  # fmt: skip
+            return _Admission(call, "needs_approval", hold=hold)
+        return _Admission(call, "allow")
+
+    async def _observe(self, outcome: ToolOutcome, verdict: str, messages: list[ChatMessage]) -> ErrorInfo | None:
+        result = outcome.result
+        await self.trace.tool_call(outcome, verdict)
+        messages.append(observation_message(result, self.spec.max_observation_chars))
+        if verdict in ("allow", "approved"):
+            self.cost += Cost(tool_calls=1)
+        if result.ok:
+            self._keep(outcome)
+            return None
+        if verdict not in ("allow", "approved") or result.error is None:
+            return None
+        if result.error.type == "ToolArgumentError":
+            self._repair(ToolArgumentError(result.error.message, field=result.error.field, tool=result.tool))
+            return None
+        return result.error
+
+    def _keep(self, outcome: ToolOutcome) -> None:
+        tool = self.parts.runner.registry.get(outcome.fallback_for or outcome.result.tool)
+        output = outcome.result.output
+        citations = _citations(output)
+        text = output if isinstance(output, str) else (output.get("text") if isinstance(output, dict) else None)
+        artifact = Artifact(
+            name=tool.output, media_type="text/plain" if isinstance(output, str) else "application/json",
+            text=text if isinstance(text, str) else "", data=None if isinstance(output, str) else output,
+            produced_by=self.assignment.step.id, citations=citations,
+        )  # fmt: skip
+        self.artifacts.pop(tool.output, None)
+        self.artifacts[tool.output] = artifact
+        self.citations.extend(c for c in citations if c not in self.citations)
+
+    def _finish(self, text: str) -> TaskResult:
+        answer = Artifact(name=self.spec.output, media_type=self.spec.output_media_type, text=text,
+                          produced_by=self.assignment.step.id, citations=tuple(self.citations))  # fmt: skip
+        self.artifacts.pop(self.spec.output, None)
+        self.artifacts[self.spec.output] = answer
+        summary = " ".join(text.split())[:300]
+        return self._result(TaskStatus.SUCCEEDED, summary=summary)
+
+    def _result(
+        self, status: TaskStatus, *, summary: str = "", error: ErrorInfo | None = None,
+        pending: ApprovalRequest | None = None,
+    ) -> TaskResult:  # fmt: skip
+        return TaskResult(
+            run_id=self.assignment.run_id, step_id=self.assignment.step.id, status=status, role=self.spec.role,
+            summary=summary or (error.message if error else ""), artifacts=tuple(self.artifacts.values()),
+            citations=tuple(self.citations), cost=self.cost, error=error, agent=self.parts.agent_id,
+            offline=self.offline, pending_approval=None if pending is None else pending.model_dump(mode="json"),
+        )  # fmt: skip
+
+
+def _refusal(call: ToolCall, exc: AgentRTError) -> ToolResult:
+    return ToolResult(call_id=call.id, tool=call.tool, ok=False, error=error_info(exc), attempts=0)
+
+
+def _citations(output: JsonValue) -> tuple[Citation, ...]:
+    raw = output.get("citations") if isinstance(output, dict) else None
+    if not isinstance(raw, list):
+        return ()
+    found: list[Citation] = []
+    for item in raw:
+        if isinstance(item, dict):
+            try:
+                found.append(Citation(source=str(item.get("source", "")), locator=str(item.get("locator", "")),
+                                      quote=str(item.get("quote", ""))[:4000]))  # fmt: skip
+            except ValidationError:
+                continue
+    return tuple(found)

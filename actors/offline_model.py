@@ -1,0 +1,177 @@
+"""The offline model: a deterministic, rule-based stand-in for an LLM. No network, not an LLM.
+
+Each turn it reads the conversation the agent loop built (the task brief of
+:mod:`actors.task_brief`, then tool calls and their results) and either calls
+one more tool or gives the final answer:
+
+1. The instruction's content words (stemmed) are matched against every offered
+   tool's name, description and argument schema by TF-IDF
+   (:class:`~actors._text_match.ToolIndex`).
+2. Among tools not used yet, the best one that still matches a word of the
+   instruction no used tool has covered is called, if its arguments can be
+   filled (:mod:`actors._argument_fill`) from the instruction's literals,
+   the input artifacts, earlier tool outputs and the context.
+3. When no tool is left that way, it answers: a first line ``[offline model]``
+   and a summary of what the tool outputs said.
+
+Nothing in it knows any particular tool or goal: a new tool with a good
+description is usable as soon as it is registered. Every reply is marked
+``offline=True`` with model name ``agentrt-offline``; token counts are
+estimates (four characters a token) and cost nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from actors._argument_fill import fill_arguments
+from actors._evidence import Evidence
+from actors._text_match import ToolIndex, terms
+from actors.task_brief import TaskBrief
+from contracts import ChatMessage, JsonValue, ModelReply, ToolCall, ToolSpec, Usage
+
+__all__ = ["OFFLINE_LABEL", "OFFLINE_MODEL_NAME", "OfflineModel"]
+
+OFFLINE_MODEL_NAME = "agentrt-offline"
+OFFLINE_LABEL = "[offline model]"
+_TEXT_KEYS = ("text", "draft", "body", "summary", "answer", "markdown", "content", "report")
+
+
+@dataclass(frozen=True, slots=True)
+class _Observation:
+    tool: str
+    ok: bool
+    output: JsonValue
+
+
+class OfflineModel:
+    """Chooses tools by matching the instruction against their descriptions; answers by summarising outputs.
+
+    Args:
+        min_share: A further tool is called only if its score on still-uncovered words is at least this
+            share of the first tool's score, so a stray shared word does not trigger an unrelated tool.
+        max_text_chars: Longest tool-output text quoted in the final answer.
+    """
+
+    def __init__(self, min_share: float = 0.25, max_text_chars: int = 4000) -> None:
+        self.min_share = min_share
+        self.max_text_chars = max_text_chars
+
+    async def complete(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> ModelReply:
+        """Return the next turn: one tool call, or the final answer."""
+        brief = TaskBrief.find(messages)
+        observations = _observations(messages)
+        call = self._next_call(brief, observations, tools, turn=len(observations) + 1)
+        if call is not None:
+            return self._reply(messages, tools, tool_calls=(call,))
+        return self._reply(messages, tools, text=self._answer(brief, observations))
+
+    def _next_call(
+        self, brief: TaskBrief, observations: list[_Observation], tools: Sequence[ToolSpec], turn: int
+    ) -> ToolCall | None:
+        index = ToolIndex(tools)
+        query = frozenset(terms(brief.instruction))
+        used = [o.tool for o in observations]
+        covered = frozenset().union(*(index.terms_of(t) for t in used)) & query
+        first = index.rank(query)
+        bar = self.min_share * first[0].score if first and used else 0.0
+        outputs = [(o.tool, o.output) for o in observations if o.ok]
+        for match in index.rank(query - covered, exclude=used):
+            if match.score < bar:
+                break
+            evidence = Evidence.build(brief.instruction, brief.artifacts, outputs, brief.context)
+            arguments = fill_arguments(match.spec, evidence)
+            if arguments is not None:
+                return ToolCall(id=f"call-offline-{turn}", tool=match.spec.name, arguments=arguments)
+        return None
+
+    def _answer(self, brief: TaskBrief, observations: list[_Observation]) -> str:
+        lines = [f"{OFFLINE_LABEL} {_first_line(brief.instruction)}".rstrip()]
+        done = [o for o in observations if o.ok]
+        failed = [o for o in observations if not o.ok]
+        for observation in done:
+            lines.extend(self._summary(observation.tool, observation.output))
+        for observation in failed:
+            lines.append(f"- {observation.tool} failed: {_error_text(observation.output)}")
+        if not observations:
+            lines.append("No tool fitted the instruction; answering from the inputs.")
+            lines.extend(f"- input {a.name} ({a.media_type}): {_clip(a.text or json.dumps(a.data), 300)}"
+                         for a in brief.artifacts)  # fmt: skip
+            lines.extend(f"- context ({c.source}): {_clip(c.text, 300)}" for c in brief.context[:5])
+        return "\n".join(lines)
+
+    def _summary(self, tool: str, output: JsonValue) -> list[str]:
+        if isinstance(output, str):
+            return [f"{tool}:", _clip(output, self.max_text_chars)]
+        if not isinstance(output, dict):
+            return [f"- {tool}: {_clip(json.dumps(output, ensure_ascii=False), 500)}"]
+        lines = [f"{tool}:"]
+        for key, value in output.items():
+            if key in _TEXT_KEYS and isinstance(value, str):
+                lines.append(_clip(value, self.max_text_chars))
+            elif isinstance(value, list):
+                lines.append(f"- {key}: {_list_summary(value)}")
+            elif isinstance(value, dict):
+                lines.append(f"- {key}: {_clip(json.dumps(value, ensure_ascii=False), 300)}")
+            else:
+                lines.append(f"- {key}: {value}")
+        return lines
+
+    def _reply(
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec], text: str = "",
+        tool_calls: tuple[ToolCall, ...] = (),
+    ) -> ModelReply:  # fmt: skip
+        prompt = sum(len(m.content) for m in messages) + sum(len(json.dumps(t.parameters)) for t in tools)
+        completion = len(text) + sum(len(json.dumps(c.arguments)) for c in tool_calls)
+        usage = Usage(prompt_tokens=prompt // 4 + 1, completion_tokens=completion // 4 + 1)
+        return ModelReply(text=text, tool_calls=tool_calls, usage=usage, model=OFFLINE_MODEL_NAME, offline=True)
+
+
+def _observations(messages: Sequence[ChatMessage]) -> list[_Observation]:
+    names = {c.id: c.tool for m in messages if m.role == "assistant" for c in m.tool_calls}
+    found: list[_Observation] = []
+    for message in messages:
+        if message.role != "tool":
+            continue
+        tool = message.name or names.get(message.tool_call_id or "", "tool")
+        try:
+            body = json.loads(message.content)
+        except json.JSONDecodeError:
+            found.append(_Observation(tool, True, message.content))
+            continue
+        if isinstance(body, dict) and "ok" in body:
+            ok = bool(body["ok"])
+            found.append(_Observation(tool, ok, body.get("output") if ok else body.get("error")))
+        else:
+            found.append(_Observation(tool, True, body))
+    return found
+
+
+def _first_line(text: str) -> str:
+    return _clip(text.strip().split("\n", 1)[0], 200)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _error_text(error: JsonValue) -> str:
+    if isinstance(error, dict):
+        return f"{error.get('type', 'error')}: {error.get('message', '')}"
+    return str(error)
+
+
+def _list_summary(items: list[JsonValue]) -> str:
+    if not items:
+        return "none"
+    shown = "; ".join(_clip(_item_text(i), 160) for i in items[:5])
+    more = f" (+{len(items) - 5} more)" if len(items) > 5 else ""
+    return f"{shown}{more}"
+
+
+def _item_text(item: JsonValue) -> str:
+    if isinstance(item, dict):
+        return ", ".join(f"{k}={v}" for k, v in item.items() if not isinstance(v, (dict, list)))
+    return str(item)
