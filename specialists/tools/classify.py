@@ -53,7 +53,7 @@ _CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP", "DOLLARS": "USD", "EUROS": "
 
 
 class Classification(FrozenModel):
-    """The chosen label, how sure (share of the keyword points it won), which keywords matched, and every score."""
+    """The chosen label, its confidence (share of all keyword points, 3 decimals), its keywords, every score."""
 
     label: str
     confidence: float
