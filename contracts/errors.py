@@ -8,6 +8,7 @@ Every error the runtime raises derives from one root::
     │   ├── ConfigError             a configuration value is invalid
     │   ├── GoalRejected            a goal was refused at intake (policy, empty, malformed)
     │   └── NotFound                a run, request, role or record does not exist
+    ├── ResultTimeout               a client stopped waiting for a run (also a TimeoutError); the run goes on
     └── RunError                    the work itself failed within the rules
         ├── ActorLost               the actor serving a call died or is unreachable; re-dispatch
         ├── AccessDenied            an identity asked for what it is not granted
@@ -21,6 +22,7 @@ Every error the runtime raises derives from one root::
         │   └── MalformedToolCall   a tool call whose arguments are not a JSON object; ask again
         ├── BudgetExceeded          a step or run spent its steps, tokens, cost or time
         ├── RunCancelled            the run was cancelled by a person
+        ├── RunFailed               a run a client waited for ended FAILED; carries the run's error
         └── SandboxError            sandboxed compute was killed or misbehaved
 
 Errors carry a message and a few keyword details. They pickle (Ray re-raises a
@@ -45,8 +47,10 @@ __all__ = [
     "ModelError",
     "NotFound",
     "PolicyDenied",
+    "ResultTimeout",
     "RunCancelled",
     "RunError",
+    "RunFailed",
     "SandboxError",
     "ToolArgumentError",
     "ToolError",
@@ -165,6 +169,14 @@ class BudgetExceeded(RunError):
 
 class RunCancelled(RunError):
     """The run was cancelled."""
+
+
+class RunFailed(RunError):
+    """A run a client waited for ended FAILED. ``details['run_id']`` and ``details['error']`` say which and why."""
+
+
+class ResultTimeout(AgentRTError, TimeoutError):
+    """A client stopped waiting for a run; the run itself goes on. ``details['run_id']`` names it."""
 
 
 class SandboxError(RunError):
