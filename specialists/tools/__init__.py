@@ -33,6 +33,7 @@ from specialists.tools.compute import (
     aggregate_table,
     compare_periods,
     describe_table,
+    parse_table,
     run_python,
     top_k,
 )
@@ -92,6 +93,7 @@ from specialists.tools.table_results import (
     PeriodComparison,
     PythonRun,
     TableDescription,
+    TableRows,
     TopK,
 )
 
@@ -131,6 +133,7 @@ __all__ = [
     "SqlResult",
     "TOOL_FAMILIES",
     "TableDescription",
+    "TableRows",
     "TableSchema",
     "TermDefinition",
     "ToolFunction",
@@ -157,6 +160,7 @@ __all__ = [
     "group_error_messages",
     "load_csv_database",
     "parse_log_lines",
+    "parse_table",
     "run_python",
     "run_sql",
     "search_documents",

@@ -7,7 +7,14 @@ from types import MappingProxyType
 
 from specialists.tools.checks import check_artifact, check_draft
 from specialists.tools.classify import classify_records, classify_text, extract_entities
-from specialists.tools.compute import aggregate_table, compare_periods, describe_table, run_python, top_k
+from specialists.tools.compute import (
+    aggregate_table,
+    compare_periods,
+    describe_table,
+    parse_table,
+    run_python,
+    top_k,
+)
 from specialists.tools.drafting import draft_document
 from specialists.tools.logs import (
     count_errors_by_service,
@@ -26,7 +33,7 @@ ToolFunction = Callable[..., object]
 
 TOOL_FAMILIES: Mapping[str, tuple[ToolFunction, ...]] = MappingProxyType(
     {
-        "compute": (describe_table, aggregate_table, compare_periods, top_k, run_python),
+        "compute": (parse_table, describe_table, aggregate_table, compare_periods, top_k, run_python),
         "sql": (describe_database, run_sql),
         "retrieval": (search_documents, define_terms),
         "drafting": (draft_document,),

@@ -9,7 +9,7 @@ label, unit and source, ready for drafting and checking) and ``citations``
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import JsonValue
 
@@ -23,10 +23,11 @@ from specialists.tools.table_results import (
     PeriodComparison,
     PythonRun,
     TableDescription,
+    TableRows,
     TopK,
 )
 
-__all__ = ["aggregate_table", "compare_periods", "describe_table", "run_python", "top_k"]
+__all__ = ["aggregate_table", "compare_periods", "describe_table", "parse_table", "run_python", "top_k"]
 
 Operation = Literal["sum", "mean", "min", "max", "count"]
 Bucket = Literal["none", "iso_week", "month"]
@@ -40,15 +41,15 @@ exec(compile(payload["code"], "<code>", "exec"), globals())
 """
 
 
-def _call(tool: str, function: str, **arguments: JsonValue) -> dict[str, JsonValue]:
+def _call(tool: str, function: str, **arguments: JsonValue) -> Any:
     try:
         run = _SANDBOX.run(f"{_KERNEL}\nresult = {function}(**payload)\n", arguments)
     except SandboxError as exc:
         if exc.detail("error_type") in ("TableError", "TypeError"):
             raise ToolArgumentError(str(exc.detail("reason")), tool=tool) from None
         raise
-    if not isinstance(run.result, dict):
-        raise SandboxError(f"{function} returned {type(run.result).__name__}, not an object", tool=tool)
+    if not isinstance(run.result, dict | list):
+        raise SandboxError(f"{function} returned {type(run.result).__name__}, not JSON data", tool=tool)
     return run.result
 
 
@@ -63,6 +64,31 @@ def _where(group: dict[str, object]) -> str:
 
 def _fact(label: str, value: float | None, unit: str, source: str) -> list[Fact]:
     return [] if value is None else [Fact(label=label, value=value, unit=unit, source=source)]
+
+
+def parse_table(table_csv: str, max_rows: int = 200, source: str = "table.csv") -> TableRows:
+    """Parse a CSV or JSON table into rows of named cells, numbers parsed as numbers, for reading the data itself.
+
+    Args:
+        table_csv: The table as CSV text with a header row (or JSON rows).
+        max_rows: Most rows to return; the row count is always the full count.
+        source: Name of the data file, used in citations.
+
+    Returns:
+        Columns, the first ``max_rows`` rows, the row count and a truncation flag, with a citation.
+    """
+    answer = _call("parse_table", "parse_table", table_text=table_csv)
+    rows = answer if isinstance(answer, list) else []
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    kept = rows[:max_rows]
+    return TableRows(
+        source=source,
+        columns=columns,
+        rows=kept,  # type: ignore[arg-type]
+        row_count=len(rows),
+        truncated=len(rows) > len(kept),
+        citations=[_citation(table_csv, source, f"rows 1-{len(kept)} of {len(rows)}")],
+    )
 
 
 def describe_table(table_csv: str, source: str = "table.csv") -> TableDescription:

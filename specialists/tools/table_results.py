@@ -16,6 +16,7 @@ __all__ = [
     "PeriodComparison",
     "PythonRun",
     "TableDescription",
+    "TableRows",
     "TopK",
 ]
 
@@ -41,6 +42,17 @@ class TableDescription(FrozenModel):
     source: str
     row_count: int
     columns: list[ColumnSummary]
+    citations: list[Citation]
+
+
+class TableRows(FrozenModel):
+    """A parsed table: its columns and rows (numbers as numbers), capped at ``max_rows``."""
+
+    source: str
+    columns: list[str]
+    rows: list[dict[str, Cell]]
+    row_count: int
+    truncated: bool
     citations: list[Citation]
 
 

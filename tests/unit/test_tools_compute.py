@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from contracts import ToolArgumentError
-from specialists.tools import aggregate_table, compare_periods, describe_table, top_k
+from specialists.tools import aggregate_table, compare_periods, describe_table, parse_table, top_k
 
 SALES = Path(__file__).resolve().parents[2] / "examples" / "weekly_sales" / "sales.csv"
 
@@ -117,3 +117,15 @@ def test_unknown_column_is_an_argument_error(sales_csv: str) -> None:
         aggregate_table(sales_csv, "profit")
     with pytest.raises(ToolArgumentError, match="need two periods"):
         compare_periods("week,revenue\n2024-W01,3\n", "revenue")
+
+
+def test_parse_table_reads_csv_and_json_rows_with_numbers_parsed() -> None:
+    from_csv = parse_table('region,revenue,note\nNorth,"1,234.50",first\nSouth,,\nEast,7,x\n', max_rows=2)
+    assert from_csv.columns == ["region", "revenue", "note"]
+    assert from_csv.rows == [
+        {"region": "North", "revenue": 1234.5, "note": "first"},
+        {"region": "South", "revenue": None, "note": None},
+    ]
+    assert (from_csv.row_count, from_csv.truncated) == (3, True)
+    from_json = parse_table('{"rows": [{"week": "2024-W01", "units": "12"}]}')
+    assert from_json.rows == [{"week": "2024-W01", "units": 12}]
