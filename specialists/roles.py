@@ -70,7 +70,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             "You are the researcher. Search the given documents and memory for what the step asks. "
             "Answer only from what you found and cite every source."
         ),
-        tools=("search_documents",),
+        tools=("search_documents", "define_terms"),
         output="findings",
         keywords=("research", "find", "look", "definition", "define", "docs", "document", "explain", "why", "source",
                   "policy", "runbook", "guide", "metric", "routing"),
@@ -84,8 +84,9 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             "You are the analyst. Use the compute and SQL tools on the attached data; never guess a figure. "
             "Report every number with where it came from."
         ),
-        tools=("compare_periods", "aggregate_table", "describe_table", "top_k", "sql_query", "run_python",
-               "summarize_logs", "first_error", "classify_text", "extract_entities"),
+        tools=("compare_periods", "aggregate_table", "describe_table", "top_k", "parse_table", "run_sql",
+               "describe_database", "run_python", "count_errors_by_service", "find_first_error", "filter_log_events",
+               "group_error_messages", "classify_text", "classify_records", "extract_entities"),
         output="analysis",
         keywords=("compute", "calculate", "analyse", "analyze", "sales", "revenue", "figures", "numbers", "week",
                   "compare", "change", "total", "trend", "investigate", "logs", "errors", "incident", "classify",
@@ -113,7 +114,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             "You are QA. Check the draft against the acceptance criteria and the artifacts. "
             "Return pass, or the list of defects."
         ),
-        tools=("check_draft",),
+        tools=("check_draft", "check_artifact"),
         output="verdict",
         keywords=("verify", "check", "review", "qa", "validate"),
         stage=Stage.VERIFY,
