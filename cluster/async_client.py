@@ -1,0 +1,325 @@
+"""The asynchronous Python client: submit goals, follow runs, decide approvals, scale pools.
+
+::
+
+    client = AsyncClient(tenant="acme")                  # starts or joins Ray (RAY_ADDRESS)
+    run = await client.submit("Prepare the weekly sales summary", data=["sales.csv", "metrics.md"])
+    async for event in run.events():                     # live, until the run ends
+        print(event.type, event.data)
+    state = await run.result(timeout=600)                # RunFailed / RunCancelled / ResultTimeout
+
+Every call is one typed request to the supervisor service; the tenant and user
+of the client go with each of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from pydantic import TypeAdapter, ValidationError
+
+from actors.host import ServiceClient
+from contracts import (
+    TERMINAL_STATUSES,
+    Ack,
+    ApprovalDecision,
+    Attachment,
+    Budget,
+    CancelRun,
+    ClarificationAnswer,
+    Contract,
+    ContractError,
+    EventsQuery,
+    Goal,
+    ResultTimeout,
+    RunCancelled,
+    RunEvent,
+    RunEvents,
+    RunFailed,
+    RunList,
+    RunQuery,
+    RunState,
+    RunStatus,
+    RunSummary,
+    ScalePool,
+    TenantId,
+    UserId,
+)
+from cluster.attachments import attachment_from_path
+from cluster.settings import settings_from_env
+
+__all__ = ["AsyncClient", "AsyncRunHandle", "SupervisorLink"]
+
+C = TypeVar("C", bound=Contract)
+
+_PAGE = 1000
+_POLL_MIN_S = 0.05
+_POLL_MAX_S = 1.0
+
+
+class SupervisorLink(Protocol):
+    """A connected runtime: whatever holds a client of the supervisor service (``cluster.runtime.Runtime``)."""
+
+    @property
+    def supervisor(self) -> ServiceClient:
+        """The supervisor service."""
+        ...
+
+    def shutdown(self) -> None:
+        """Release what the connection holds."""
+        ...
+
+
+def _build(cls: type[C], **fields: object) -> C:
+    try:
+        return cls.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or cls.__name__
+        raise ContractError(f"invalid {cls.__name__}: {where}: {first['msg']}; fix the value and retry",
+                            what=where) from None
+
+
+def _checked_id(adapter: TypeAdapter[str], value: str, what: str) -> str:
+    try:
+        return adapter.validate_python(value)
+    except ValidationError:
+        raise ContractError(
+            f"invalid {what} {value!r}: use letters, digits and _ . : @ - (starting with a letter or digit)", what=what
+        ) from None
+
+
+def _connect(address: str | None) -> SupervisorLink:
+    # Imported here: joining a cluster is only needed when no supervisor was handed in.
+    from cluster.runtime import RuntimeConfig, connect
+
+    fields = settings_from_env(os.environ).runtime_fields()
+    if address is not None:
+        fields["address"] = address
+    return connect(RuntimeConfig(**fields))
+
+
+def _waiting_hint(state: RunState) -> str:
+    if state.status == RunStatus.WAITING_APPROVAL and state.pending_approvals:
+        ids = ", ".join(r.id for r in state.pending_approvals)
+        first = state.pending_approvals[0].id
+        return f"; it waits for approval of {ids}: `agentrt approve {first}` (or --reject) or client.approve({first!r})"
+    if state.status == RunStatus.WAITING_INPUT and state.pending_question is not None:
+        q = state.pending_question
+        return f"; it asks {q.question!r}: `agentrt answer {state.run_id} {q.id} TEXT` or client.answer(...)"
+    return ""
+
+
+class AsyncRunHandle:
+    """One run, seen by the client that submitted or found it.
+
+    Args:
+        client: The client to call through.
+        run_id: The run.
+        tenant: The tenant owning the run.
+    """
+
+    def __init__(self, client: AsyncClient, run_id: str, tenant: str) -> None:
+        self._client = client
+        self.run_id = run_id
+        self.tenant = tenant
+
+    def __repr__(self) -> str:
+        return f"AsyncRunHandle(run_id={self.run_id!r}, tenant={self.tenant!r})"
+
+    async def status(self) -> RunState:
+        """The run's current state."""
+        return await self._client._call("status", RunQuery(tenant=self.tenant, run_id=self.run_id), RunState)
+
+    async def page(self, after_seq: int = -1, limit: int = _PAGE) -> tuple[RunEvent, ...]:
+        """Trace events after ``after_seq``, at most ``limit`` of them."""
+        query = _build(EventsQuery, tenant=self.tenant, run_id=self.run_id, after_seq=after_seq, limit=limit)
+        return (await self._client._call("events", query, RunEvents)).events
+
+    async def trace(self) -> list[RunEvent]:
+        """Every trace event recorded so far, in order."""
+        events: list[RunEvent] = []
+        while True:
+            page = await self.page(events[-1].seq if events else -1)
+            events.extend(page)
+            if len(page) < _PAGE:
+                return events
+
+    async def events(self, after_seq: int = -1) -> AsyncIterator[RunEvent]:
+        """Yield trace events as they are recorded, until the run ends (live; polls the supervisor)."""
+        last, delay, ended = after_seq, _POLL_MIN_S, False
+        while True:
+            page = await self.page(last)
+            for event in page:
+                last = event.seq
+                ended = ended or (event.type == "run_state" and event.data.get("to") in TERMINAL_STATUSES)
+                yield event
+            if len(page) == _PAGE:
+                continue
+            if page:
+                delay = _POLL_MIN_S
+            elif ended or (await self.status()).terminal:
+                # The terminal transition may be followed by a last event or two: drain them.
+                for event in await self.page(last):
+                    yield event
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _POLL_MAX_S)
+
+    async def result(self, timeout: float | None = None) -> RunState:
+        """Wait for the run to end and return its final state.
+
+        Args:
+            timeout: Seconds to wait; None waits as long as it takes.
+
+        Raises:
+            RunFailed: The run ended FAILED (``details['error']`` holds why).
+            RunCancelled: The run was cancelled.
+            ResultTimeout: The run had not ended in time; it goes on.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = _POLL_MIN_S
+        while True:
+            state = await self.status()
+            if state.terminal:
+                return self._outcome(state)
+            if deadline is not None and time.monotonic() >= deadline:
+                raise ResultTimeout(
+                    f"run {self.run_id} is still {state.status.value} after {timeout:g}s and goes on{_waiting_hint(state)}; "
+                    f"wait again with result(timeout=...) or follow it with `agentrt status {self.run_id}`",
+                    run_id=self.run_id, status=state.status.value, waited_s=timeout,
+                )
+            pause = delay if deadline is None else max(0.0, min(delay, deadline - time.monotonic()))
+            await asyncio.sleep(pause)
+            delay = min(delay * 2, _POLL_MAX_S)
+
+    def _outcome(self, state: RunState) -> RunState:
+        if state.status == RunStatus.FAILED:
+            raise RunFailed(
+                f"run {self.run_id} failed: {state.error or 'no reason recorded'}; "
+                f"see what happened with `agentrt trace {self.run_id}`",
+                run_id=self.run_id, error=state.error,
+            )
+        if state.status == RunStatus.CANCELLED:
+            raise RunCancelled(f"run {self.run_id} was cancelled: {state.error or 'no reason recorded'}",
+                               run_id=self.run_id)
+        return state
+
+    async def cancel(self, reason: str = "") -> RunSummary:
+        """Cancel the run (a finished run stays as it is)."""
+        request = _build(CancelRun, tenant=self.tenant, run_id=self.run_id, reason=reason)
+        return await self._client._call("cancel", request, RunSummary)
+
+
+class AsyncClient:
+    """Talks to the agentrt supervisor for one tenant and user.
+
+    Args:
+        address: Ray cluster to join (``auto``, ``ray://host:10001``); None uses ``RAY_ADDRESS`` or
+            starts a local cluster. Ignored when ``runtime`` or ``supervisor`` is given.
+        tenant: Tenant the client acts for (``AGENTRT_TENANT`` or ``default`` when None).
+        user: User the client acts as (``AGENTRT_USER`` or the login name when None).
+        runtime: An already connected runtime (``cluster.runtime.connect``); the client does not shut it down.
+        supervisor: A client of the supervisor service to use directly (in-process or actor).
+
+    Raises:
+        ContractError: The tenant or user is not a valid id.
+    """
+
+    def __init__(
+        self,
+        address: str | None = None,
+        tenant: str | None = None,
+        user: str | None = None,
+        runtime: SupervisorLink | None = None,
+        supervisor: ServiceClient | None = None,
+    ) -> None:
+        env = settings_from_env(os.environ)
+        self.tenant = _checked_id(TypeAdapter(TenantId), tenant or env.tenant, "tenant")
+        self.user = _checked_id(TypeAdapter(UserId), user or env.user, "user")
+        self._owned: SupervisorLink | None = None
+        if supervisor is None:
+            if runtime is None:
+                runtime = self._owned = _connect(address)
+            supervisor = runtime.supervisor
+        self._supervisor = supervisor
+
+    async def _call(self, method: str, request: Contract, expect: type[C]) -> C:
+        return await self._supervisor.call(method, request, expect)
+
+    def close(self) -> None:
+        """Release the runtime connection this client opened (none when it was handed one)."""
+        if self._owned is not None:
+            owned, self._owned = self._owned, None
+            owned.shutdown()
+
+    def goal(
+        self,
+        text: str,
+        data: Iterable[Path | str | Attachment] = (),
+        workflow: str | None = None,
+        constraints: Iterable[str] = (),
+        acceptance: Iterable[str] = (),
+        budget: Budget | None = None,
+    ) -> Goal:
+        """Build this client's goal from text and files (paths are read; see ``cluster.attachments``)."""
+        attachments = tuple(d if isinstance(d, Attachment) else attachment_from_path(d) for d in data)
+        names = [a.name for a in attachments]
+        if len(set(names)) != len(names):
+            raise ContractError(f"two attachments share a name in {names}; rename one", what="attachments")
+        fields: dict[str, object] = {"text": text, "tenant": self.tenant, "user": self.user, "attachments": attachments,
+                                     "workflow": workflow, "constraints": tuple(constraints),
+                                     "acceptance_criteria": tuple(acceptance)}
+        if budget is not None:
+            fields["budget"] = budget
+        return _build(Goal, **fields)
+
+    async def submit(
+        self,
+        goal: str | Goal,
+        data: Iterable[Path | str | Attachment] = (),
+        workflow: str | None = None,
+        constraints: Iterable[str] = (),
+        acceptance: Iterable[str] = (),
+        budget: Budget | None = None,
+    ) -> AsyncRunHandle:
+        """Submit a goal (text, or a ready :class:`Goal` used as it is) and return a handle on its run."""
+        if not isinstance(goal, Goal):
+            goal = self.goal(goal, data, workflow, constraints, acceptance, budget)
+        summary = await self._call("submit", goal, RunSummary)
+        return AsyncRunHandle(self, summary.run_id, summary.tenant)
+
+    def run(self, run_id: str) -> AsyncRunHandle:
+        """A handle on an existing run of this client's tenant."""
+        return AsyncRunHandle(self, run_id, self.tenant)
+
+    async def runs(self) -> tuple[RunSummary, ...]:
+        """The tenant's runs, newest first."""
+        return (await self._call("runs", RunQuery(tenant=self.tenant), RunList)).runs
+
+    async def approve(self, request_id: str, reason: str = "") -> RunSummary:
+        """Approve a pending approval request; its run goes on."""
+        return await self._decide(request_id, True, reason)
+
+    async def reject(self, request_id: str, reason: str) -> RunSummary:
+        """Reject a pending approval request; the held action never runs."""
+        return await self._decide(request_id, False, reason)
+
+    async def _decide(self, request_id: str, approved: bool, reason: str) -> RunSummary:
+        decision = _build(ApprovalDecision, tenant=self.tenant, request_id=request_id, approved=approved,
+                          decided_by=self.user, reason=reason)
+        return await self._call("approve", decision, RunSummary)
+
+    async def answer(self, run_id: str, request_id: str, text: str) -> RunSummary:
+        """Answer a run's clarifying question; the run starts over from intake with the answer."""
+        answer = _build(ClarificationAnswer, tenant=self.tenant, request_id=request_id, run_id=run_id, answer=text)
+        return await self._call("answer", answer, RunSummary)
+
+    async def scale(self, role: str, replicas: int) -> Ack:
+        """Set the number of replicas of a specialist role's pool."""
+        return await self._call("scale", _build(ScalePool, role=role, replicas=replicas), Ack)

@@ -1,0 +1,145 @@
+"""Settings read from the environment: the only place agentrt looks at environment variables.
+
+==========================  ===========================================================
+variable                    meaning
+==========================  ===========================================================
+``RAY_ADDRESS``             Ray cluster to join (``auto``, ``ray://host:10001``, ...);
+                            unset starts a local cluster
+``AGENTRT_NAMESPACE``       Ray namespace of the runtime's named actors
+``AGENTRT_DATA_DIR``        checkpoints, memory and the idempotency ledger
+``OPENAI_BASE_URL``         an OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, ...)
+``OPENAI_API_KEY``          its key; setting either selects the endpoint over the
+                            offline model
+``AGENTRT_MODEL``           model name sent to the endpoint
+``AGENTRT_MODEL_TIMEOUT_S`` time limit of one model request
+``AGENTRT_TENANT``          default tenant of the client and the command line
+``AGENTRT_USER``            default user of the client and the command line
+``AGENTRT_API_KEYS``        JSON file of hashed HTTP API keys (see ``cluster.http``)
+==========================  ===========================================================
+"""
+
+from __future__ import annotations
+
+import getpass
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from actors.openai_model import OpenAIModelConfig
+from contracts import ConfigError
+
+__all__ = ["DEFAULT_NAMESPACE", "EnvSettings", "ModelSettings", "default_user", "settings_from_env"]
+
+DEFAULT_NAMESPACE = "agentrt"
+
+_ID_CHARS = re.compile(r"[^A-Za-z0-9_.:@\-]+")
+
+
+class ModelSettings(BaseModel):
+    """Which chat model the specialists use.
+
+    Attributes:
+        kind: ``offline`` (the deterministic rule model, no network) or ``openai``
+            (any OpenAI-compatible endpoint).
+        base_url: Endpoint root such as ``http://127.0.0.1:8000/v1``; None means api.openai.com.
+        api_key: The endpoint's key; local servers usually accept any value.
+        model: Model name sent with every request.
+        timeout_s: Time limit of one model request.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["offline", "openai"] = "offline"
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str = Field(default="offline", min_length=1, max_length=200)
+    timeout_s: float = Field(default=60.0, gt=0, le=3600)
+
+    def openai_config(self) -> OpenAIModelConfig | None:
+        """Return the endpoint configuration, or None for the offline model."""
+        if self.kind == "offline":
+            return None
+        return OpenAIModelConfig(
+            base_url=self.base_url,
+            api_key=self.api_key or SecretStr("unused"),
+            model=self.model,
+            timeout_s=self.timeout_s,
+        )
+
+
+class EnvSettings(BaseModel):
+    """What the environment says about where and how to run.
+
+    ``address``, ``namespace``, ``data_dir`` and ``model`` carry the names of the
+    matching ``RuntimeConfig`` fields, so a runtime configuration is built with
+    ``RuntimeConfig(**settings.runtime_fields())``.
+
+    Attributes:
+        address: Ray cluster to join; None starts a local one.
+        namespace: Ray namespace of the named actors.
+        data_dir: Where checkpoints, memory and the write ledger live.
+        model: The chat model.
+        tenant: Default tenant of clients.
+        user: Default user of clients.
+        api_keys_file: JSON file of hashed HTTP API keys, if any.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    address: str | None = None
+    namespace: str = Field(default=DEFAULT_NAMESPACE, min_length=1, max_length=64)
+    data_dir: Path = Field(default_factory=lambda: Path.home() / ".agentrt")
+    model: ModelSettings = ModelSettings()
+    tenant: str = "default"
+    user: str = Field(default_factory=lambda: default_user())
+    api_keys_file: Path | None = None
+
+    def runtime_fields(self) -> dict[str, Any]:
+        """The fields a ``RuntimeConfig`` takes from the environment."""
+        return {"address": self.address, "namespace": self.namespace, "data_dir": self.data_dir, "model": self.model}
+
+
+def default_user() -> str:
+    """The login name, cut to the characters an id may hold (``user`` when there is none)."""
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError):
+        # No login name in containers without a passwd entry.
+        name = ""
+    cleaned = _ID_CHARS.sub("-", name).strip("-.:@_")[:64]
+    return cleaned or "user"
+
+
+def _model_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    base_url = environ.get("OPENAI_BASE_URL") or None
+    api_key = environ.get("OPENAI_API_KEY") or None
+    if base_url is None and api_key is None:
+        return {"kind": "offline"}
+    fields: dict[str, Any] = {"kind": "openai", "base_url": base_url, "api_key": api_key,
+                              "model": environ.get("AGENTRT_MODEL") or "gpt-4o-mini"}
+    if environ.get("AGENTRT_MODEL_TIMEOUT_S"):
+        fields["timeout_s"] = environ["AGENTRT_MODEL_TIMEOUT_S"]
+    return fields
+
+
+def settings_from_env(environ: Mapping[str, str]) -> EnvSettings:
+    """Read the settings from environment variables (pass ``os.environ``).
+
+    Raises:
+        ConfigError: A value is malformed; the message names the variable's field.
+    """
+    fields: dict[str, Any] = {"model": _model_from_env(environ)}
+    plain = {"address": "RAY_ADDRESS", "namespace": "AGENTRT_NAMESPACE", "data_dir": "AGENTRT_DATA_DIR",
+             "tenant": "AGENTRT_TENANT", "user": "AGENTRT_USER", "api_keys_file": "AGENTRT_API_KEYS"}
+    fields.update({name: environ[var] for name, var in plain.items() if environ.get(var)})
+    if "data_dir" in fields:
+        fields["data_dir"] = Path(fields["data_dir"]).expanduser()
+    try:
+        return EnvSettings.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"invalid setting from the environment: {where}: {first['msg']}", field=where) from None

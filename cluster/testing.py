@@ -1,0 +1,100 @@
+"""Test doubles for code that drives agentrt: a supervisor whose specialists answer with canned results.
+
+Use them to test a client, a command line or an HTTP integration against the real
+supervisor (planning, scheduling, approvals, checkpoints, trace) without models
+or tools::
+
+    service = canned_supervisor(tmp_path / "runs.sqlite")
+    client = Client(supervisor=ServiceClient(LocalTransport(service)), tenant="acme")
+
+Markers in a goal's text steer the canned specialists: ``#fail`` fails every
+step, ``#send`` makes the writer hold its step for a person's approval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from contracts import Artifact, Cost, ErrorInfo, TaskAssignment, TaskResult, TaskStatus
+from specialists.roles import RoleCatalog
+from supervisor.metrics import RuntimeMetrics
+from supervisor.service import SupervisorService
+
+__all__ = ["FAIL_MARKER", "HOLD_MARKER", "CannedReplicas", "CannedSpecialist", "canned_supervisor"]
+
+FAIL_MARKER = "#fail"
+"""A goal containing this fails every step."""
+
+HOLD_MARKER = "#send"
+"""A goal containing this makes the writer's step wait for approval of a ``send_email`` call."""
+
+
+@dataclass
+class CannedSpecialist:
+    """A specialist that answers every step with a canned artifact of its role's output.
+
+    QA passes everything. Tokens are counted (10 prompt, 5 completion per step) so
+    cost accounting has something to add up.
+
+    Args:
+        role: The role served.
+        output: Name of the artifact it returns.
+        holds: Whether steps of goals with :data:`HOLD_MARKER` wait for approval.
+    """
+
+    role: str
+    output: str
+    holds: bool = False
+    steps_run: list[str] = field(default_factory=list)
+
+    async def run(self, assignment: TaskAssignment) -> TaskResult:
+        """Answer one step."""
+        self.steps_run.append(assignment.step.id)
+        base = {"run_id": assignment.run_id, "step_id": assignment.step.id, "role": self.role,
+                "agent": f"canned-{self.role}", "offline": True,
+                "cost": Cost(prompt_tokens=10, completion_tokens=5, model_calls=1)}
+        if FAIL_MARKER in assignment.goal_text:
+            return TaskResult(status=TaskStatus.FAILED, error=ErrorInfo(type="ToolError", message="canned failure"),
+                              **base)  # type: ignore[arg-type]
+        request_id = f"apr-{assignment.run_id}-{assignment.step.id.split('.')[0]}"
+        if self.holds and HOLD_MARKER in assignment.goal_text and request_id not in assignment.approved_calls:
+            pending = {"id": request_id, "tool": "send_email", "arguments": {"to": "team"},
+                       "reason": "sending mail needs a person's approval"}
+            return TaskResult(status=TaskStatus.NEEDS_APPROVAL, pending_approval=pending, **base)  # type: ignore[arg-type]
+        data = {"passed": True, "defects": []} if self.output == "verdict" else None
+        artifact = Artifact(name=self.output, text=f"{self.role}: {assignment.step.instruction[:200]}", data=data,
+                            produced_by=assignment.step.id)
+        return TaskResult(status=TaskStatus.SUCCEEDED, summary=f"{self.role} done", artifacts=(artifact,),
+                          **base)  # type: ignore[arg-type]
+
+
+@dataclass
+class CannedReplicas:
+    """A replica source of :class:`CannedSpecialist` objects in this process.
+
+    Args:
+        roles: The role catalog (built-ins by default).
+        hold_role: The role whose steps wait for approval on :data:`HOLD_MARKER`.
+    """
+
+    roles: RoleCatalog = field(default_factory=RoleCatalog)
+    hold_role: str = "writer"
+    live: dict[tuple[str, int], CannedSpecialist] = field(default_factory=dict)
+
+    async def start_replica(self, role: str, index: int) -> CannedSpecialist:
+        """Start (or find) replica ``index`` of ``role``."""
+        key = (role, index)
+        if key not in self.live:
+            spec = self.roles.get(role)
+            self.live[key] = CannedSpecialist(role, spec.output, holds=role == self.hold_role)
+        return self.live[key]
+
+    async def stop_replica(self, role: str, index: int) -> None:
+        """Stop replica ``index`` of ``role``."""
+        self.live.pop((role, index), None)
+
+
+def canned_supervisor(store_path: Path | str, metrics: RuntimeMetrics | None = None) -> SupervisorService:
+    """A real supervisor service over canned specialists, one replica per built-in role."""
+    return SupervisorService(store_path, CannedReplicas(), metrics=metrics)
