@@ -37,6 +37,7 @@ EMAIL = _stems("email recipient address mail")
 ADDRESSEE = frozenset({"to", "cc", "bcc"})
 URL = _stems("url link href uri endpoint website")
 FILE = _stems("file filename path attachment")
+IDENTIFIER = _stems("id identifier number reference ref code ticket sku")
 DATE = _stems("date day since until deadline week period")
 
 
@@ -137,7 +138,7 @@ def _literal_for(vocabulary: frozenset[str], raw: frozenset[str], ev: Evidence) 
     for words_, values in checks:
         if (vocabulary & words_ or (words_ is EMAIL and raw <= ADDRESSEE and raw)) and values:
             return ev.take(values)
-    if "id" in raw and ev.ids:
+    if (raw & IDENTIFIER or vocabulary & IDENTIFIER) and ev.ids:
         return ev.take(ev.ids)
     return None
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from actors._argument_fill import fill_arguments
 from actors._evidence import Evidence
-from actors._text_match import ToolIndex, terms
+from actors._text_match import ToolIndex, ToolMatch, terms
 from actors.task_brief import TaskBrief
 from contracts import ChatMessage, JsonValue, ModelReply, ToolCall, ToolSpec, Usage
 
@@ -78,9 +78,7 @@ class OfflineModel:
         first = index.rank(query)
         bar = self.min_share * first[0].score if first and used else 0.0
         outputs = [(o.tool, o.output) for o in observations if o.ok]
-        for match in index.rank(query - covered, exclude=used):
-            if match.score < bar:
-                break
+        for match in _in_asked_order(index.rank(query - covered, exclude=used), brief.instruction, bar):
             evidence = Evidence.build(brief.instruction, brief.artifacts, outputs, brief.context)
             arguments = fill_arguments(match.spec, evidence)
             if arguments is not None:
@@ -127,6 +125,18 @@ class OfflineModel:
         completion = len(text) + sum(len(json.dumps(c.arguments)) for c in tool_calls)
         usage = Usage(prompt_tokens=prompt // 4 + 1, completion_tokens=completion // 4 + 1)
         return ModelReply(text=text, tool_calls=tool_calls, usage=usage, model=OFFLINE_MODEL_NAME, offline=True)
+
+
+def _in_asked_order(ranked: list[ToolMatch], instruction: str, bar: float) -> list[ToolMatch]:
+    # Tools about as relevant as the best one run in the order the instruction asks for them,
+    # so "translate the notes, then count the words" translates first.
+    ranked = [m for m in ranked if m.score >= bar]
+    if not ranked:
+        return []
+    order = {t: i for i, t in reversed(list(enumerate(terms(instruction))))}
+    close = [m for m in ranked if m.score >= 0.5 * ranked[0].score]
+    close.sort(key=lambda m: (min(order.get(t, len(order)) for t in m.matched), -m.score))
+    return close + [m for m in ranked if m not in close]
 
 
 def _observations(messages: Sequence[ChatMessage]) -> list[_Observation]:

@@ -95,7 +95,9 @@ class OpenAIProtocolServer:
         if self._http is None:
             self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
             self._http.daemon_threads = True
-            self._thread = threading.Thread(target=self._http.serve_forever, name="openai-protocol-server", daemon=True)
+            self._thread = threading.Thread(
+                target=self._http.serve_forever, kwargs={"poll_interval": 0.02}, name="openai-protocol-server", daemon=True
+            )
             self._thread.start()
         return self
 

@@ -46,6 +46,7 @@ import functools
 import inspect
 import random
 import re
+import sys
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -191,8 +192,15 @@ class Tool:
         )
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # The argument model is a generated class; rebuild it rather than pickle it.
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        # A decorated module-level tool is pickled by name, like the function it replaced;
+        # any other is rebuilt from its function (the argument model is a generated class).
+        module = sys.modules.get(getattr(self.fn, "__module__", "") or "")
+        found: Any = module
+        for part in self.fn.__qualname__.split("."):
+            found = getattr(found, part, None)
+        if found is self:
+            return self.fn.__qualname__
         return (_rebuild, (self.fn, self._options))
 
     def __repr__(self) -> str:
@@ -273,7 +281,8 @@ def _read_signature(fn: Callable[..., Any], name: str, docs: Mapping[str, str]) 
         if hint is None:
             raise ConfigError(f"tool {name}: parameter {param.name} needs a type hint", tool=name, field=param.name)
         default = ... if param.default is param.empty else param.default
-        fields[param.name] = (hint, Field(default, description=docs.get(param.name)))
+        described = {"description": docs[param.name]} if param.name in docs else {}
+        fields[param.name] = (hint, Field(default, **described))
     model = create_model(f"{name}_arguments", __config__=ConfigDict(extra="forbid"), **fields)
     return _Signature(arguments=model, context_parameter=context_parameter, wants_key=wants_key)
 
