@@ -24,6 +24,8 @@ from typing import Protocol, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from actors.host import ServiceClient
+from cluster.attachments import attachment_from_path
+from cluster.settings import settings_from_env
 from contracts import (
     TERMINAL_STATUSES,
     Ack,
@@ -50,14 +52,14 @@ from contracts import (
     TenantId,
     UserId,
 )
-from cluster.attachments import attachment_from_path
-from cluster.settings import settings_from_env
 
 __all__ = ["AsyncClient", "AsyncRunHandle", "SupervisorLink"]
 
 C = TypeVar("C", bound=Contract)
 
 _PAGE = 1000
+_TENANT: TypeAdapter[str] = TypeAdapter(TenantId)
+_USER: TypeAdapter[str] = TypeAdapter(UserId)
 _POLL_MIN_S = 0.05
 _POLL_MAX_S = 1.0
 
@@ -122,12 +124,14 @@ class AsyncRunHandle:
         client: The client to call through.
         run_id: The run.
         tenant: The tenant owning the run.
+        submitted: The supervisor's answer to the submission, when this handle comes from one.
     """
 
-    def __init__(self, client: AsyncClient, run_id: str, tenant: str) -> None:
+    def __init__(self, client: AsyncClient, run_id: str, tenant: str, submitted: RunSummary | None = None) -> None:
         self._client = client
         self.run_id = run_id
         self.tenant = tenant
+        self.submitted = submitted
 
     def __repr__(self) -> str:
         return f"AsyncRunHandle(run_id={self.run_id!r}, tenant={self.tenant!r})"
@@ -190,7 +194,8 @@ class AsyncRunHandle:
                 return self._outcome(state)
             if deadline is not None and time.monotonic() >= deadline:
                 raise ResultTimeout(
-                    f"run {self.run_id} is still {state.status.value} after {timeout:g}s and goes on{_waiting_hint(state)}; "
+                    f"run {self.run_id} is still {state.status.value} after {timeout:g}s and goes on"
+                    f"{_waiting_hint(state)}; "
                     f"wait again with result(timeout=...) or follow it with `agentrt status {self.run_id}`",
                     run_id=self.run_id, status=state.status.value, waited_s=timeout,
                 )
@@ -239,9 +244,11 @@ class AsyncClient:
         runtime: SupervisorLink | None = None,
         supervisor: ServiceClient | None = None,
     ) -> None:
-        env = settings_from_env(os.environ)
-        self.tenant = _checked_id(TypeAdapter(TenantId), tenant or env.tenant, "tenant")
-        self.user = _checked_id(TypeAdapter(UserId), user or env.user, "user")
+        if tenant is None or user is None:
+            env = settings_from_env(os.environ)
+            tenant, user = tenant or env.tenant, user or env.user
+        self.tenant = _checked_id(_TENANT, tenant, "tenant")
+        self.user = _checked_id(_USER, user, "user")
         self._owned: SupervisorLink | None = None
         if supervisor is None:
             if runtime is None:
@@ -292,7 +299,7 @@ class AsyncClient:
         if not isinstance(goal, Goal):
             goal = self.goal(goal, data, workflow, constraints, acceptance, budget)
         summary = await self._call("submit", goal, RunSummary)
-        return AsyncRunHandle(self, summary.run_id, summary.tenant)
+        return AsyncRunHandle(self, summary.run_id, summary.tenant, summary)
 
     def run(self, run_id: str) -> AsyncRunHandle:
         """A handle on an existing run of this client's tenant."""

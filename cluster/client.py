@@ -23,9 +23,9 @@ from pathlib import Path
 from types import TracebackType
 
 from actors.host import ServiceClient
-from contracts import Ack, Attachment, Budget, Goal, RunEvent, RunState, RunSummary
 from cluster._loop import LoopThread
 from cluster.async_client import AsyncClient, AsyncRunHandle, SupervisorLink
+from contracts import Ack, Attachment, Budget, Goal, RunEvent, RunState, RunSummary
 
 __all__ = ["Client", "RunHandle"]
 

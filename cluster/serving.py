@@ -1,0 +1,104 @@
+"""Keeping the runtime up: the HTTP API on Ray Serve, and ``agentrt serve``.
+
+The HTTP API runs as a Serve deployment; each replica finds the supervisor actor
+by name and builds the ASGI app of :mod:`cluster.http` around it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+from typing import TextIO
+
+import ray
+from ray import serve
+
+from actors.host import RayTransport, ServiceClient
+from cluster.http import HttpConfig, build_app
+from cluster.settings import settings_from_env
+
+__all__ = ["HTTP_APP_NAME", "SUPERVISOR_ACTOR", "HttpIngress", "dashboard_url", "serve_forever", "start_http",
+           "stop_http"]
+
+SUPERVISOR_ACTOR = "agentrt-supervisor"
+"""The name of the supervisor actor in the runtime's namespace."""
+
+HTTP_APP_NAME = "agentrt-http"
+"""The Serve application name of the HTTP API."""
+
+
+@serve.deployment(name="agentrt-http", ray_actor_options={"num_cpus": 0})
+@serve.ingress()
+class HttpIngress:
+    """A Serve replica of the HTTP API.
+
+    Args:
+        config: Keys and webhooks.
+        supervisor: Name of the supervisor actor.
+        namespace: Its Ray namespace.
+    """
+
+    def __init__(self, config: HttpConfig, supervisor: str, namespace: str) -> None:
+        self._config = config
+        self._supervisor = supervisor
+        self._namespace = namespace
+
+    def __serve_build_asgi_app__(self) -> object:
+        """Build the app around the supervisor actor (Serve calls this once per replica)."""
+        handle = ray.get_actor(self._supervisor, namespace=self._namespace)
+        return build_app(ServiceClient(RayTransport(handle), label="supervisor"), self._config)
+
+
+def start_http(
+    config: HttpConfig,
+    namespace: str,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    supervisor: str = SUPERVISOR_ACTOR,
+) -> str:
+    """Start (or update) the HTTP API on Ray Serve and return its base URL.
+
+    Ray must be initialised; the supervisor actor must exist under ``supervisor`` in ``namespace``.
+    """
+    serve.start(http_options={"host": host, "port": port})
+    serve.run(HttpIngress.bind(config, supervisor, namespace), name=HTTP_APP_NAME, route_prefix="/")
+    return f"http://{host}:{port}"
+
+
+def stop_http() -> None:
+    """Remove the HTTP API application from Serve (Serve itself keeps running)."""
+    serve.delete(HTTP_APP_NAME)
+
+
+def dashboard_url() -> str:
+    """The Ray dashboard's URL, or an empty string when it does not run."""
+    url = ray._private.worker.get_dashboard_url()  # no public accessor for a joined cluster
+    return f"http://{url}" if url and not url.startswith("http") else (url or "")
+
+
+def serve_forever(args: argparse.Namespace, out: TextIO) -> int:
+    """Connect with detached actors, start the HTTP API if asked, and block until interrupted."""
+    from cluster.runtime import RuntimeConfig, connect
+
+    env = settings_from_env(os.environ)
+    fields = env.runtime_fields() | {"detached": True}
+    if args.address:
+        fields["address"] = args.address
+    config = RuntimeConfig(**fields)
+    connect(config)
+    print(f"agentrt is up in namespace {env.namespace!r}; data in {env.data_dir}", file=out)
+    print(f"Ray dashboard: {dashboard_url() or 'not running (start Ray with the dashboard to get it)'}", file=out)
+    if args.http:
+        keys_file = args.api_keys or env.api_keys_file
+        http_config = HttpConfig.from_file(keys_file) if keys_file else HttpConfig()
+        if not http_config.keys:
+            print("warning: no API keys configured; every HTTP request is refused (see deploy/README.md)", file=out)
+        url = start_http(http_config, env.namespace, args.host, args.port)
+        print(f"HTTP API: {url}/v1/runs  (OpenAPI docs at {url}/docs)", file=out)
+    print("Serving; Ctrl-C stops this command, the detached actors keep running.", file=out, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("Stopped serving; the runtime's actors keep running on the cluster.", file=out)
+    return 0
