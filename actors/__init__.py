@@ -13,6 +13,7 @@ from actors.openai_server import OpenAIProtocolServer, hashed_vector
 from actors.policy import AllowAll, PolicyRule, RuleGate
 from actors.redaction import Redaction, redact, redact_json
 from actors.remote import RemoteSpecialist
+from actors.remote_events import EventSinkService, RemoteEventSink
 from actors.scripted_model import ScriptedModel, ScriptedRequest, call
 from actors.server_reply import ScriptedToolCall, ServerReply, chat_request, responder_for
 from actors.task_brief import INPUTS_FENCE, TaskBrief, clip_json, observation_message
@@ -28,6 +29,7 @@ __all__ = [
     "AllowAll",
     "CollectingSink",
     "DiscardingSink",
+    "EventSinkService",
     "INPUTS_FENCE",
     "LocalTransport",
     "OFFLINE_LABEL",
@@ -40,6 +42,7 @@ __all__ = [
     "RayTransport",
     "RecordedWrite",
     "Redaction",
+    "RemoteEventSink",
     "RemoteSpecialist",
     "RetryPolicy",
     "RuleGate",

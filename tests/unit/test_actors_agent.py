@@ -13,10 +13,14 @@ from actors import (
     AgentService,
     AgentSpec,
     CollectingSink,
+    EventSinkService,
+    LocalTransport,
     PolicyRule,
+    RemoteEventSink,
     RetryPolicy,
     RuleGate,
     ScriptedModel,
+    ServiceClient,
     TaskBrief,
     WriteLedger,
     call,
@@ -324,3 +328,11 @@ async def test_a_refused_memory_recall_is_traced_and_the_step_goes_on(tmp_path: 
     assert result.status is TaskStatus.SUCCEEDED
     [note] = sink.of_type("memory")
     assert note.error is not None and note.error.type == "MemoryAccessDenied"
+
+
+async def test_events_reach_a_hosted_sink_through_the_codec() -> None:
+    collected = CollectingSink()
+    sink = RemoteEventSink(ServiceClient(LocalTransport(EventSinkService(collected))))
+    with ScriptedModel([call("find_policy", topic="vat"), "done"]) as model:
+        await AgentService(SPEC, model, events=sink).run(assignment())
+    assert [e.type for e in collected] == ["model_call", "tool_call", "model_call"]
