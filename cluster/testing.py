@@ -14,14 +14,23 @@ step, ``#send`` makes the writer hold its step for a person's approval.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
+from actors.host import ActorOptions, RayTransport, ServiceClient, spawn
 from contracts import Artifact, Cost, ErrorInfo, TaskAssignment, TaskResult, TaskStatus
 from specialists.roles import RoleCatalog
 from supervisor.metrics import RuntimeMetrics
 from supervisor.service import SupervisorService
 
-__all__ = ["FAIL_MARKER", "HOLD_MARKER", "CannedReplicas", "CannedSpecialist", "canned_supervisor"]
+__all__ = [
+    "FAIL_MARKER",
+    "HOLD_MARKER",
+    "CannedReplicas",
+    "CannedSpecialist",
+    "canned_supervisor",
+    "canned_supervisor_actor",
+]
 
 FAIL_MARKER = "#fail"
 """A goal containing this fails every step."""
@@ -98,3 +107,18 @@ class CannedReplicas:
 def canned_supervisor(store_path: Path | str, metrics: RuntimeMetrics | None = None) -> SupervisorService:
     """A real supervisor service over canned specialists, one replica per built-in role."""
     return SupervisorService(store_path, CannedReplicas(), metrics=metrics)
+
+
+def canned_supervisor_actor(
+    store_path: Path | str,
+    metrics: RuntimeMetrics | None = None,
+    name: str | None = None,
+    namespace: str | None = None,
+) -> ServiceClient:
+    """Start :func:`canned_supervisor` as a Ray actor (Ray must be initialised) and return a client of it.
+
+    The actor's handle is ``client.transport.handle``; kill it with ``ray.kill`` when done.
+    """
+    options = ActorOptions(name=name, namespace=namespace, max_restarts=0)
+    handle = spawn(partial(canned_supervisor, store_path, metrics), options)
+    return ServiceClient(RayTransport(handle), label="supervisor")
