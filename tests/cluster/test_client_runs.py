@@ -9,6 +9,9 @@ import pytest
 import ray
 
 from actors.host import ServiceClient
+from cluster.async_client import AsyncClient
+from cluster.client import Client, RunHandle
+from cluster.testing import canned_supervisor_actor
 from contracts import (
     ContractError,
     NotFound,
@@ -19,9 +22,6 @@ from contracts import (
     RunStatus,
     UsageError,
 )
-from cluster.async_client import AsyncClient
-from cluster.client import Client, RunHandle
-from cluster.testing import canned_supervisor_actor
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")
 

@@ -1,0 +1,24 @@
+"""The installed command parses its arguments before it connects anywhere."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from cluster.cli import EXIT_USAGE, build_parser
+
+
+def test_command_without_arguments_exits_2_with_usage() -> None:
+    done = subprocess.run([sys.executable, "-m", "cluster.cli", "run"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == EXIT_USAGE
+    assert "usage: agentrt run" in done.stderr and "goal" in done.stderr
+
+
+def test_every_command_of_the_brief_is_there() -> None:
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices  # noqa: SLF001
+    assert {"run", "status", "runs", "approve", "answer", "scale", "serve", "trace", "demo", "cancel"} <= set(commands)
+    args = parser.parse_args(["run", "goal text", "--data", "a.csv", "--data", "b.md", "--workflow", "weekly",
+                              "--tenant", "acme", "--address", "auto", "--json"])
+    assert (args.data, args.workflow, args.tenant, args.address, args.json) == (["a.csv", "b.md"], "weekly", "acme",
+                                                                               "auto", True)
