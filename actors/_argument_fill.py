@@ -2,25 +2,28 @@
 
 Rules, in order: an explicit ``name=value`` in the instruction; an enum value
 the instruction mentions; then by type and by what the argument's words say it
-wants (a table, a text, a column, an address, a date, a query...), from the
-instruction's literals, input artifacts, earlier tool outputs and context.
-A required argument nothing fits makes the tool unusable for this turn.
+wants (a table, a text, a column, an address, a date, a count, a query...),
+from the instruction's literals, input artifacts, earlier tool outputs and
+context. Optional arguments are filled only from evidence aimed at them;
+anything looser is kept for required ones. A required argument nothing fits
+makes the tool unusable for this turn.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import cast
 
+from actors._columns import ColumnMention, mentioned_columns
 from actors._evidence import Evidence, Source
-from actors._text_match import stem, terms, words
+from actors._text_match import STOPWORDS, stem, terms, words
 from contracts import JsonObject, JsonValue, ToolSpec
 
 __all__ = ["fill_arguments"]
 
 _MISSING = object()
-
 
 
 def _stems(text: str) -> frozenset[str]:
@@ -31,14 +34,32 @@ TABLE = _stems("table csv tsv dataset data rows records spreadsheet sheet")
 TEXT = _stems("text draft body content document doc report notes markdown passage article message summary input "
               "findings answer prose")  # fmt: skip
 COLUMN = _stems("column field key metric attribute measure header group dimension")
-QUERY = _stems("query question topic search prompt keyword instruction request claim")
+NUMERIC = _stems("numeric number amount metric measure quantity")
+KEYS = _stems("key group category label dimension")
+COUNT = _stems("k n limit top count many max size")
+QUERY = _stems("query question topic search prompt keyword term instruction request claim")
 CONTEXT = _stems("context background facts memory evidence")
+NAMING = _stems("name filename source origin")
+LABEL = _stems("title subject heading name audience label caption")
 EMAIL = _stems("email recipient address mail")
 ADDRESSEE = frozenset({"to", "cc", "bcc"})
 URL = _stems("url link href uri endpoint website")
 FILE = _stems("file filename path attachment")
 IDENTIFIER = _stems("id identifier number reference ref code ticket sku")
 DATE = _stems("date day since until deadline week period")
+
+
+@dataclass(frozen=True, slots=True)
+class _Want:
+    name: str
+    vocabulary: frozenset[str]
+    raw: frozenset[str]
+    required: bool
+    items: str = ""
+    tool_terms: frozenset[str] = frozenset()
+
+    def says(self, group: frozenset[str]) -> bool:
+        return bool((self.vocabulary | self.raw) & group)
 
 
 def fill_arguments(spec: ToolSpec, evidence: Evidence) -> JsonObject | None:
@@ -48,9 +69,9 @@ def fill_arguments(spec: ToolSpec, evidence: Evidence) -> JsonObject | None:
     arguments: JsonObject = {}
     if not isinstance(properties, dict):
         return arguments
+    tool_terms = frozenset(terms(f"{spec.name} {spec.description} {' '.join(properties)}"))
     for name, raw in properties.items():
-        schema = _unwrap(raw)
-        value = _fill(name, schema, evidence, name in required)
+        value = _fill(name, _unwrap(raw), evidence, name in required, tool_terms)
         if value is _MISSING:
             if name in required:
                 return None
@@ -69,28 +90,32 @@ def _unwrap(raw: JsonValue) -> dict[str, JsonValue]:
     return schema
 
 
-def _fill(name: str, schema: dict[str, JsonValue], ev: Evidence, required: bool) -> object:
-    kind = schema.get("type", "string")
+def _fill(
+    name: str, schema: dict[str, JsonValue], ev: Evidence, required: bool, tool_terms: frozenset[str]
+) -> object:
+    kind = str(schema.get("type", "string"))
     vocabulary = frozenset(terms(name)) | frozenset(terms(str(schema.get("description") or "")))
-    raw_words = frozenset(words(name))
+    items = _unwrap(schema.get("items"))
+    item_kind = "object" if "$ref" in items or items.get("type") == "object" else str(items.get("type", ""))
+    want = _Want(name, vocabulary, frozenset(words(name)), required, item_kind, tool_terms)
     explicit = ev.pairs.get(name.lower())
     if explicit is not None:
         return _coerce(explicit, kind)
     if isinstance(schema.get("enum"), list):
         return _enum(cast(list[JsonValue], schema["enum"]), schema, ev, required)
-    fillers: dict[str, Callable[[str, frozenset[str], frozenset[str], Evidence], object]] = {
+    fillers: dict[str, Callable[[_Want, Evidence], object]] = {
         "string": _string, "integer": _number, "number": _number, "boolean": _boolean,
         "array": _array, "object": _object,
     }  # fmt: skip
-    value = fillers.get(str(kind), _string)(name, vocabulary, raw_words, ev)
+    value = fillers.get(kind, _string)(want, ev)
     if value is _MISSING and required:
-        value = _last_resort(str(kind), ev)
+        value = _last_resort(kind, ev)
     if kind == "integer" and isinstance(value, float):
         return int(value) if value.is_integer() else _MISSING
     return value
 
 
-def _coerce(text: str, kind: JsonValue) -> object:
+def _coerce(text: str, kind: str) -> object:
     try:
         if kind == "integer":
             return int(float(text))
@@ -108,57 +133,69 @@ def _coerce(text: str, kind: JsonValue) -> object:
 def _enum(options: list[JsonValue], schema: dict[str, JsonValue], ev: Evidence, required: bool) -> object:
     said = {stem(w) for w in words(ev.instruction)}
     for option in options:
-        if isinstance(option, str) and {stem(w) for w in words(option)} <= said and words(option):
+        if isinstance(option, str) and words(option) and {stem(w) for w in words(option)} <= said:
             return option
     if "default" in schema or not required:
         return _MISSING
     return options[0] if options else _MISSING
 
 
-def _string(name: str, vocabulary: frozenset[str], raw: frozenset[str], ev: Evidence) -> object:
-    literal = _literal_for(vocabulary, raw, ev)
+def _string(want: _Want, ev: Evidence) -> object:
+    literal = _literal_for(want, ev)
     if literal is not None:
         return literal
-    if vocabulary & TABLE:
-        return _source_text(vocabulary, ev, want_table=True)
-    if vocabulary & COLUMN:
-        return _column(ev, single=True)
-    if vocabulary & TEXT:
-        return _source_text(vocabulary, ev, want_table=False)
-    if vocabulary & QUERY:
+    if want.says(NAMING) and want.says(FILE | TABLE | TEXT):
+        return _source_name(ev)
+    if frozenset(terms(want.name)) & LABEL:
+        # A title or an audience is a short label, never a whole document.
+        return ev.take(ev.quoted) or (_first_sentence(ev.instruction) if want.required else _MISSING)
+    if want.says(TABLE):
+        return _source_text(want, ev, table=True)
+    if want.says(COLUMN):
+        return _column(want, ev)
+    if want.says(TEXT):
+        return _source_text(want, ev, table=False)
+    if want.says(QUERY) and want.required:
         return ev.take(ev.quoted) or ev.instruction.strip()
-    if vocabulary & CONTEXT:
-        joined = "\n".join(c.text for c in ev.context)
-        return joined or _MISSING
+    if want.says(CONTEXT) and want.required:
+        return "\n".join(c.text for c in ev.context) or _MISSING
     return _MISSING
 
 
-def _literal_for(vocabulary: frozenset[str], raw: frozenset[str], ev: Evidence) -> str | None:
-    checks = ((EMAIL, ev.emails), (URL, ev.urls), (FILE, ev.files), (DATE, ev.dates))
-    for words_, values in checks:
-        if (vocabulary & words_ or (words_ is EMAIL and raw <= ADDRESSEE and raw)) and values:
+def _literal_for(want: _Want, ev: Evidence) -> str | None:
+    addressed = bool(want.raw) and want.raw <= ADDRESSEE
+    checks = ((EMAIL, ev.emails, addressed), (URL, ev.urls, False), (FILE, ev.files, False), (DATE, ev.dates, False))
+    for group, values, forced in checks:
+        if (forced or want.says(group)) and values:
             return ev.take(values)
-    if (raw & IDENTIFIER or vocabulary & IDENTIFIER) and ev.ids:
+    if want.says(IDENTIFIER) and ev.ids:
         return ev.take(ev.ids)
     return None
 
 
-def _source_text(vocabulary: frozenset[str], ev: Evidence, want_table: bool) -> object:
+def _source_name(ev: Evidence) -> object:
+    chosen = ev.chosen[-1] if ev.chosen else next((s for s in ev.sources if s.observed < 0), None)
+    return _MISSING if chosen is None else chosen.name
+
+
+def _source_text(want: _Want, ev: Evidence, table: bool) -> object:
     best: tuple[float, Source] | None = None
     for source in ev.sources:
-        score = _source_score(source, vocabulary, ev, want_table)
-        if score > 0 and (best is None or score > best[0]):
+        named = bool(frozenset(terms(source.name)) & want.vocabulary)
+        score = _source_score(source, want, ev, table)
+        if score > 0 and (want.required or named) and (best is None or score > best[0]):
             best = (score, source)
     if best is None:
         return _MISSING
+    ev.chosen.append(best[1])
     return best[1].content
 
 
-def _source_score(source: Source, vocabulary: frozenset[str], ev: Evidence, want_table: bool) -> float:
+def _source_score(source: Source, want: _Want, ev: Evidence, table: bool) -> float:
     names = frozenset(terms(source.name))
-    score = 3.0 * bool(names & vocabulary) + 2.0 * bool(names & ev.instruction_terms)
-    if want_table:
-        score += 2.0 if source.tabular else (-1.0 if not source.content else 0.0)
+    score = 3.0 * bool(names & want.vocabulary) + 2.0 * bool(names & ev.instruction_terms)
+    if table:
+        score += 2.0 if source.tabular else 0.0
     else:
         score += 1.0 if source.text and not source.tabular else 0.5 * bool(source.content)
     if source.observed >= 0:
@@ -167,52 +204,113 @@ def _source_score(source: Source, vocabulary: frozenset[str], ev: Evidence, want
     return score if source.content else 0.0
 
 
-def _column(ev: Evidence, single: bool) -> object:
-    mentioned: list[str] = []
-    lowered = ev.instruction.lower()
-    for source in ev.sources:
-        for header in source.headers:
-            spoken = header.lower().replace("_", " ")
-            if header and (f" {spoken}" in f" {lowered}" or header.lower() in lowered) and header not in mentioned:
-                mentioned.append(header)
-    mentioned.sort(key=lambda h: lowered.find(h.lower().replace("_", " ")))
-    if single:
-        return ev.take(ev.quoted) or ev.take(mentioned) or _MISSING
-    return mentioned or _MISSING
+def _fitting_columns(want: _Want, ev: Evidence) -> list[ColumnMention]:
+    mentions = [m for m in mentioned_columns(ev) if m.header not in ev.used]
+    own = [m for m in mentions if m.stems & want.vocabulary]
+    if want.says(NUMERIC):
+        mentions = [m for m in mentions if m.numeric is not False]
+    elif want.says(KEYS):
+        mentions = [m for m in mentions if m.numeric is not True]
+    return own + [m for m in mentions if m not in own]
 
 
-def _number(name: str, vocabulary: frozenset[str], raw: frozenset[str], ev: Evidence) -> object:
+def _column(want: _Want, ev: Evidence) -> object:
+    fitting = _fitting_columns(want, ev)
+    if not want.required:
+        fitting = [m for m in fitting if m.stems & want.vocabulary]
+    quoted = [q for q in ev.quoted if q not in ev.used and any(q == m.header for m in mentioned_columns(ev))]
+    chosen = quoted[0] if quoted else (fitting[0].header if fitting else None)
+    if chosen is None:
+        return _MISSING
+    ev.used.add(chosen)
+    return chosen
+
+
+def _number(want: _Want, ev: Evidence) -> object:
     for text, position in ev.numbers:
-        if text not in ev.used and ev.near(position) & vocabulary:
+        if text not in ev.used and ev.near(position) & want.vocabulary:
             ev.used.add(text)
             return float(text)
+    if want.says(COUNT):
+        counts = [n for n, _ in ev.numbers if n.isdigit() and int(n) < 1000]
+        taken = ev.take(counts)
+        return _MISSING if taken is None else float(taken)
     return _MISSING
 
 
-def _boolean(name: str, vocabulary: frozenset[str], raw: frozenset[str], ev: Evidence) -> object:
-    named = frozenset(terms(name))
+def _boolean(want: _Want, ev: Evidence) -> object:
+    named = frozenset(terms(want.name))
     return True if named and named <= ev.instruction_terms else _MISSING
 
 
-def _array(name: str, vocabulary: frozenset[str], raw: frozenset[str], ev: Evidence) -> object:
-    if vocabulary & COLUMN:
-        return _column(ev, single=False)
-    if (vocabulary & EMAIL or (raw and raw <= ADDRESSEE)) and ev.emails:
+def _array(want: _Want, ev: Evidence) -> object:
+    carried = _carried(want.name, ev, list)
+    if carried is not _MISSING or want.items == "object":
+        return carried if carried is not _MISSING else (_rows(want, ev) if want.required else _MISSING)
+    if want.says(COLUMN):
+        headers = [m.header for m in _fitting_columns(want, ev)]
+        ev.used.update(headers)
+        return headers or _MISSING
+    if (want.says(EMAIL) or (want.raw and want.raw <= ADDRESSEE)) and ev.emails:
         return list(ev.emails)
     unused = [q for q in ev.quoted if q not in ev.used]
-    if unused:
+    if unused and want.required:
         ev.used.update(unused)
         return unused
-    if vocabulary & QUERY:
-        return sorted(set(terms(ev.instruction)), key=terms(ev.instruction).index)[:8]
+    if want.says(QUERY) and want.required:
+        # The subject words of the instruction: not stop words, and not the words the tool uses of itself.
+        found = [w for w in words(ev.instruction)
+                 if w not in STOPWORDS and len(w) > 2 and not w.isdigit() and stem(w) not in want.tool_terms]
+        return sorted(set(found), key=found.index)[:8]  # fmt: skip
     return _MISSING
 
 
-def _object(name: str, vocabulary: frozenset[str], raw: frozenset[str], ev: Evidence) -> object:
+def _carried(name: str, ev: Evidence, kind: type) -> object:
+    """The value an earlier output or input carries under the argument's own name (lists from all of them)."""
+    found = [s.data[name] for s in ev.sources if isinstance(s.data, dict) and isinstance(s.data.get(name), kind)]
+    if not found:
+        return _MISSING
+    if kind is not list:
+        return found[0]
+    merged: list[JsonValue] = []
+    for items in found:
+        merged.extend(i for i in items if i not in merged)
+    return merged
+
+
+def _rows(want: _Want, ev: Evidence) -> object:
     for source in ev.sources:
-        if isinstance(source.data, dict) and frozenset(terms(source.name)) & (vocabulary | ev.instruction_terms):
+        data = source.data
+        if data is None and source.text.lstrip().startswith("["):
+            try:
+                data = json.loads(source.text)
+            except json.JSONDecodeError:
+                continue
+        if isinstance(data, dict) and isinstance(data.get("rows"), list):
+            data = data["rows"]
+        if isinstance(data, list) and data and isinstance(data[0], dict):
+            return data
+    return _MISSING
+
+
+def _object(want: _Want, ev: Evidence) -> object:
+    carried = _carried(want.name, ev, dict)
+    if carried is not _MISSING:
+        return carried
+    if want.says(TEXT | FILE) and want.required:
+        documents = {s.name: s.content for s in ev.sources if s.observed < 0 and s.text}
+        return documents or _MISSING
+    for source in ev.sources:
+        names = frozenset(terms(source.name))
+        wanted = want.vocabulary | (ev.instruction_terms if want.required else frozenset())
+        if isinstance(source.data, dict) and names & wanted:
             return source.data
     return _MISSING
+
+
+def _first_sentence(text: str) -> str:
+    sentence = text.strip().split("\n", 1)[0].split(". ", 1)[0]
+    return sentence[:120]
 
 
 def _last_resort(kind: str, ev: Evidence) -> object:

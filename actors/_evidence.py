@@ -20,7 +20,7 @@ _URL = re.compile(r"\bhttps?://[^\s\"'<>)]+")
 _FILE = re.compile(r"\b[\w\-.]+\.(?:csv|tsv|json|jsonl|txt|md|pdf|xlsx|xls|docx|html|yaml|yml|log|parquet|xml)\b")
 _ID = re.compile(r"\b[A-Za-z]{1,12}[-_]\d[\w\-]*\b")
 _NUMBER = re.compile(r"(?<![\w.\-])-?\d+(?:\.\d+)?(?![\w.]*\w)")
-_TABULAR = ("csv", "tab-separated", "tsv", "json", "spreadsheet", "excel")
+_TABULAR = ("csv", "tab-separated", "tsv", "spreadsheet", "excel")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,10 @@ class Source:
     @property
     def tabular(self) -> bool:
         """Whether it looks like a table (CSV, TSV or JSON rows)."""
+        if isinstance(self.data, list) and self.data and isinstance(self.data[0], dict):
+            return True
+        if isinstance(self.data, dict):
+            return isinstance(self.data.get("rows"), list)
         if any(t in self.media_type for t in _TABULAR):
             return True
         first = self.text.strip().split("\n", 1)[0]
@@ -80,6 +84,7 @@ class Evidence:
     numbers: list[tuple[str, int]] = field(default_factory=list)
     used: set[str] = field(default_factory=set)
     masked: str = ""
+    chosen: list[Source] = field(default_factory=list)
 
     @classmethod
     def build(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from contracts import JsonValue, ToolSpec
 
-__all__ = ["ToolMatch", "ToolIndex", "stem", "terms", "words"]
+__all__ = ["STOPWORDS", "ToolIndex", "ToolMatch", "stem", "terms", "words"]
 
 _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|\d+")
 
@@ -78,15 +78,21 @@ class ToolIndex:
         count = max(1, len(self.tools))
         self._idf = {term: math.log(1.0 + count / df) for term, df in frequency.items()}
 
-    def rank(self, query: Iterable[str], exclude: Iterable[str] = ()) -> list[ToolMatch]:
-        """Return the tools that share a term with ``query``, best first (ties in registration order)."""
+    def rank(self, query: Iterable[str], exclude: Iterable[str] = (), min_weight: float = 0.0) -> list[ToolMatch]:
+        """Return the tools that share a term with ``query``, best first (ties in registration order).
+
+        Args:
+            query: Stemmed terms.
+            exclude: Names of tools to leave out.
+            min_weight: Count only terms a tool carries at least this strongly (1.0: name or description).
+        """
         wanted = set(query)
         skip = set(exclude)
         found: list[ToolMatch] = []
         for spec, weights in zip(self.tools, self._weights, strict=True):
             if spec.name in skip:
                 continue
-            matched = frozenset(wanted & weights.keys())
+            matched = frozenset(t for t in wanted & weights.keys() if weights[t] >= min_weight)
             if matched:
                 score = sum(self._idf[t] * weights[t] for t in matched)
                 found.append(ToolMatch(spec, score, matched))

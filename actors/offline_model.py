@@ -63,22 +63,27 @@ class OfflineModel:
         """Return the next turn: one tool call, or the final answer."""
         brief = TaskBrief.find(messages)
         observations = _observations(messages)
-        call = self._next_call(brief, observations, tools, turn=len(observations) + 1)
+        said = _argument_terms(messages)
+        call = self._next_call(brief, observations, tools, said, turn=len(observations) + 1)
         if call is not None:
             return self._reply(messages, tools, tool_calls=(call,))
         return self._reply(messages, tools, text=self._answer(brief, observations))
 
     def _next_call(
-        self, brief: TaskBrief, observations: list[_Observation], tools: Sequence[ToolSpec], turn: int
-    ) -> ToolCall | None:
+        self, brief: TaskBrief, observations: list[_Observation], tools: Sequence[ToolSpec],
+        said: frozenset[str], turn: int,
+    ) -> ToolCall | None:  # fmt: skip
         index = ToolIndex(tools)
         query = frozenset(terms(brief.instruction))
         used = [o.tool for o in observations]
-        covered = frozenset().union(*(index.terms_of(t) for t in used)) & query
+        # What earlier calls matched, or passed on as argument values, is done; a further tool
+        # must answer the rest through its name or description, not only an argument's example.
+        covered = (frozenset().union(*(index.terms_of(t) for t in used)) | said) & query
         first = index.rank(query)
         bar = self.min_share * first[0].score if first and used else 0.0
         outputs = [(o.tool, o.output) for o in observations if o.ok]
-        for match in _in_asked_order(index.rank(query - covered, exclude=used), brief.instruction, bar):
+        ranked = index.rank(query - covered, exclude=used, min_weight=1.0 if used else 0.0)
+        for match in _in_asked_order(ranked, brief.instruction, bar):
             evidence = Evidence.build(brief.instruction, brief.artifacts, outputs, brief.context)
             arguments = fill_arguments(match.spec, evidence)
             if arguments is not None:
@@ -137,6 +142,18 @@ def _in_asked_order(ranked: list[ToolMatch], instruction: str, bar: float) -> li
     close = [m for m in ranked if m.score >= 0.5 * ranked[0].score]
     close.sort(key=lambda m: (min(order.get(t, len(order)) for t in m.matched), -m.score))
     return close + [m for m in ranked if m not in close]
+
+
+def _argument_terms(messages: Sequence[ChatMessage]) -> frozenset[str]:
+    found: set[str] = set()
+    for message in messages:
+        for call in message.tool_calls:
+            for value in call.arguments.values():
+                items = value if isinstance(value, list) else [value]
+                for item in items:
+                    if isinstance(item, str) and len(item) <= 80:
+                        found.update(terms(item))
+    return frozenset(found)
 
 
 def _observations(messages: Sequence[ChatMessage]) -> list[_Observation]:

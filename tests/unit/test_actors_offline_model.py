@@ -193,3 +193,48 @@ def test_brief_without_a_readable_block_is_all_instruction(content: str) -> None
 
 def test_tool_specs_are_what_the_model_gets() -> None:
     assert all(isinstance(s, ToolSpec) for s in TOOLS)
+
+
+@tool
+def rank_groups(table_csv: str, value_column: str, group_by: list[str] | None = None, k: int = 5,
+                note: str = "", source: str = "table.csv") -> str:  # fmt: skip
+    """Rank the top k groups of a CSV table by the sum of a numeric column.
+
+    Args:
+        table_csv: The table, CSV with a header row.
+        value_column: Numeric column to rank by.
+        group_by: Key columns that form the groups.
+        k: How many groups to return.
+        note: A remark for the report text.
+        source: Name of the data file, for citations.
+    """
+    return ""
+
+
+@tool
+def write_report(title: str, facts: list[dict[str, str]], documents: dict[str, str]) -> str:
+    """Write a report from facts and documents.
+
+    Args:
+        title: Title of the report.
+        facts: Figures to report.
+        documents: Document name to its text.
+    """
+    return ""
+
+
+async def test_columns_are_chosen_by_type_and_optional_arguments_only_from_aimed_evidence() -> None:
+    orders = Artifact(name="orders", media_type="text/csv", text="city,amount\nOslo,3\nRome,5\n")
+    reply = await OfflineModel().complete(brief("Rank the top 2 cities by amount", orders), [rank_groups.spec])
+    assert reply.tool_calls[0].arguments == {"table_csv": orders.text, "value_column": "amount",
+                                             "group_by": ["city"], "k": 2, "source": "orders"}  # fmt: skip
+
+
+async def test_lists_carried_by_earlier_outputs_under_the_arguments_name_are_merged() -> None:
+    first = Artifact(name="north", media_type="application/json", data={"facts": [{"label": "a"}]})
+    second = Artifact(name="south", media_type="application/json", data={"facts": [{"label": "b"}, {"label": "a"}]})
+    guide = Artifact(name="guide", media_type="text/markdown", text="# Guide\nRevenue is money in.")
+    reply = await OfflineModel().complete(brief("Write the report", first, second, guide), [write_report.spec])
+    arguments = reply.tool_calls[0].arguments
+    assert arguments["facts"] == [{"label": "a"}, {"label": "b"}]
+    assert arguments["documents"] == {"guide": guide.text} and arguments["title"] == "Write the report"
