@@ -44,7 +44,8 @@ class AgentSpec:
     Args:
         role: Role name (``researcher``, ``analyst``...), put on every result.
         instructions: The system instructions.
-        tools: The tools it may use (a step's ``allowed_tools`` can narrow them further).
+        tools: The tools it may use (a step's ``allowed_tools`` can narrow them further); plain typed
+            functions are wrapped as read tools with default settings.
         output: Name of the artifact that holds the final answer.
         output_media_type: Media type of that artifact.
         max_turns: Most model calls per step attempt (the assignment's ``budget.max_steps`` may lower it).
@@ -69,7 +70,7 @@ class AgentSpec:
     memory_hits: int = 4
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "tools", tuple(self.tools))
+        object.__setattr__(self, "tools", tuple(t if isinstance(t, Tool) else Tool(t) for t in self.tools))
         for label, value in (("role", self.role), ("output", self.output)):
             if not _NAME.match(value):
                 raise ConfigError(f"agent {label} {value!r} is not a valid name", field=label)

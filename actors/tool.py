@@ -8,7 +8,7 @@ description (and the per-argument descriptions). Give the tools to a role
 through :class:`~actors.agent.AgentSpec`; nothing in the package needs to
 change::
 
-    from actors import AgentSpec, ToolContext, TransientToolError, tool
+    from actors import AgentService, AgentSpec, OfflineModel, PolicyRule, RuleGate, tool
 
     @tool(output="rates")
     async def fetch_rates(base: str) -> dict[str, float]:
@@ -17,7 +17,7 @@ change::
         Args:
             base: ISO currency code such as "EUR".
         '''
-        ...
+        return await rates_api.latest(base)
 
     @tool(writes=True, timeout_s=10, retries=3, transient=(ConnectionError,), fallback="queue_mail")
     def send_mail(to: str, subject: str, body: str, idempotency_key: str) -> dict[str, str]:
@@ -30,7 +30,17 @@ change::
         '''
         return mail_api.send(to, subject, body, dedupe=idempotency_key)
 
+    @tool(writes=True)
+    def queue_mail(to: str, subject: str, body: str) -> str:
+        '''Queue an email for later delivery.'''
+        return outbox.put(to, subject, body)
+
     spec = AgentSpec(role="writer", instructions="Draft and send mail.", tools=(fetch_rates, send_mail, queue_mail))
+    gate = RuleGate([PolicyRule("needs_approval", writes=True, reason="mail leaves the company")], tools=spec.tools)
+    result = await AgentService(spec, OfflineModel(), gate).run(assignment)
+
+A plain typed function in ``AgentSpec.tools`` is wrapped with the defaults
+(a read tool, 30 s timeout, three attempts for transient errors).
 
 Special parameters are filled by the runtime and never shown to the model: a
 parameter annotated :class:`ToolContext` receives the call's context (run,

@@ -336,3 +336,16 @@ async def test_events_reach_a_hosted_sink_through_the_codec() -> None:
     with ScriptedModel([call("find_policy", topic="vat"), "done"]) as model:
         await AgentService(SPEC, model, events=sink).run(assignment())
     assert [e.type for e in collected] == ["model_call", "tool_call", "model_call"]
+
+
+def plain_double(number: int) -> int:
+    """Double a number."""
+    return 2 * number
+
+
+async def test_a_plain_typed_function_is_usable_as_a_read_tool() -> None:
+    spec = AgentSpec(role="analyst", instructions="x", tools=(plain_double,))
+    with ScriptedModel([call("plain_double", number=21), "42"]) as model:
+        result = await AgentService(spec, model).run(assignment())
+    assert spec.tools[0].name == "plain_double" and not spec.tools[0].writes
+    assert result.artifacts[0].text == "" and result.artifacts[0].data == 42
