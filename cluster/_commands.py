@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from cluster.client import RunHandle
 from cluster.demo import WEEKLY_SALES_FILES, WEEKLY_SALES_GOAL, check_figures, weekly_sales_dir
+from cluster.http import ApiKey, hash_api_key
 from cluster.progress import progress_for
 from cluster.trace import export_trace, write_trace
 from contracts import RunState, RunStatus
@@ -147,6 +149,14 @@ def _serve_cmd(args: argparse.Namespace, console: Console) -> int:
     return serve_forever(args, console.out)
 
 
+def _apikey_cmd(args: argparse.Namespace, console: Console) -> int:
+    key = secrets.token_urlsafe(32)
+    entry = ApiKey(tenant=args.tenant or "default", user=args.user or "api", sha256=hash_api_key(key))
+    print(f"API key (shown once; give it to the caller): {key}", file=console.err)
+    print(entry.model_dump_json(), file=console.out)
+    return EXIT_OK
+
+
 def _demo_cmd(args: argparse.Namespace, console: Console) -> int:
     folder = weekly_sales_dir(args.examples)
     handle = console.connect(args).submit(WEEKLY_SALES_GOAL, data=[folder / name for name in WEEKLY_SALES_FILES])
@@ -196,6 +206,8 @@ COMMANDS: tuple[CommandSpec, ...] = tuple(CommandSpec(*spec) for spec in (
         (("--export",), {"type": Path, "metavar": "FILE", "help": "write the trace to FILE (JSON lines)"}),
     )),
     _SERVE,
+    ("apikey", "make an HTTP API key for --tenant/--user: prints the key once, and its entry for the keys file",
+     _apikey_cmd, ()),
     ("demo", "run the weekly sales example end to end and print the verified result", _demo_cmd, (
         (("--examples",), {"type": Path, "metavar": "DIR", "help": "folder of the weekly sales example"}),
     )),

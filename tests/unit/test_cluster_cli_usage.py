@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 
-from cluster.cli import EXIT_USAGE, build_parser
+from cluster.cli import EXIT_USAGE, build_parser, main
+from cluster.http import ApiKey, HttpConfig, hash_api_key
 
 
 def test_command_without_arguments_exits_2_with_usage() -> None:
@@ -22,3 +24,12 @@ def test_every_command_of_the_brief_is_there() -> None:
                               "--tenant", "acme", "--address", "auto", "--json"])
     assert (args.data, args.workflow, args.tenant, args.address, args.json) == (["a.csv", "b.md"], "weekly", "acme",
                                                                                "auto", True)
+
+
+def test_apikey_prints_the_key_once_and_only_its_digest_for_the_keys_file() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["apikey", "--tenant", "acme", "--user", "ci"], out=out, err=err) == 0
+    key = err.getvalue().strip().rsplit(" ", 1)[-1]
+    entry = ApiKey.model_validate_json(out.getvalue())
+    assert (entry.tenant, entry.user, entry.sha256) == ("acme", "ci", hash_api_key(key))
+    assert key not in out.getvalue() and HttpConfig(keys=(entry,)).authenticate(key) == entry
