@@ -161,8 +161,10 @@ class StepRun:
             Partition(tenant=caller.tenant, scope=Scope.RUN, owner=self.assignment.run_id),
             Partition(tenant=caller.tenant, scope=Scope.AGENT, owner=caller.agent),
         )
-        query = MemoryQuery(caller=caller, partitions=partitions, text=self.assignment.step.instruction,
-                            k=self.spec.memory_hits, reason=f"context for step {self.assignment.step.id}")  # fmt: skip
+        query = MemoryQuery(
+            caller=caller, partitions=partitions, text=self.assignment.step.instruction,
+            k=min(self.spec.memory_hits, 100), reason=f"context for step {self.assignment.step.id}",
+        )  # fmt: skip
         try:
             hits = await asyncio.wait_for(memory.search(query), self._remaining())
         except (RunError, TimeoutError) as exc:

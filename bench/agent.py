@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
+import io
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -39,16 +41,14 @@ TABLE = "region,revenue\n" + "\n".join(f"r{i},{i * 3}" for i in range(200))
 
 
 @tool
-def sum_column(table_csv: str, column: str) -> dict[str, float]:
+def sum_column(table_csv: str, column: str) -> float:
     """Sum a numeric column of a CSV table.
 
     Args:
         table_csv: The table, CSV with a header row.
         column: Name of the column to sum.
     """
-    header, *rows = [line.split(",") for line in table_csv.strip().splitlines()]
-    index = header.index(column)
-    return {"total": sum(float(r[index]) for r in rows)}
+    return sum(float(row[column]) for row in csv.DictReader(io.StringIO(table_csv)))
 
 
 @tool
