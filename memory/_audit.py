@@ -28,7 +28,8 @@ def actor_of(caller: Identity) -> str:
 
 
 def _clean(text: str) -> str:
-    return redact(text[:_MAX_FIELD]).text
+    # Redact before cutting: a cut could split a secret so that it no longer matches.
+    return redact(text).text[:_MAX_FIELD]
 
 
 class AuditTrail:

@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import NoReturn
 
-import faiss
 import numpy as np
 import structlog
 from numpy.typing import NDArray
@@ -57,8 +56,6 @@ class Core:
         self.config = config
         self.embedder = embedder
         self._clock = clock
-        if config.index.faiss_threads is not None:
-            faiss.omp_set_num_threads(config.index.faiss_threads)
         self.conn = open_database(config.data_dir / "memory.sqlite3", config.synchronous, embedder.dim)
         policy = config.retention
         self.records = RecordTable(self.conn, policy, embedder.dim)

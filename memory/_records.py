@@ -82,7 +82,10 @@ class RecordTable:
             return {}
         live, params = live_clause(self._policy, partition, now, _SHAPE)
         marks = ", ".join("?" for _ in rids)
-        sql = f"SELECT {_COLUMNS} FROM records WHERE rid IN ({marks}) AND tenant = ? AND scope = ? AND owner = ?{live}"
+        # The unary + keeps SQLite on row-id lookups: left to itself it may scan the partition index instead.
+        sql = (
+            f"SELECT {_COLUMNS} FROM records WHERE rid IN ({marks}) AND +tenant = ? AND +scope = ? AND +owner = ?{live}"
+        )
         args = [*rids, partition.tenant, partition.scope.value, partition.owner, *params]
         if category is not None:
             sql += " AND category = ?"

@@ -114,7 +114,9 @@ class IndexConfig(BaseModel):
         hnsw_ef_search: Candidate list while searching (recall vs latency).
         candidates_per_hit: Vector candidates fetched per requested hit, re-ranked by the hybrid score.
         compact_dead_fraction: Rebuild an HNSW partition when this share of it is removed.
-        faiss_threads: OpenMP threads for FAISS (None keeps the process default).
+        faiss_threads: OpenMP threads for adding vectors and building graphs (None: the process default).
+        search_threads: OpenMP threads for a search. One query at a time gains nothing from
+            more threads and loses to their wake-up cost, so the default is 1 (None: the process default).
     """
 
     model_config = _FROZEN
@@ -123,9 +125,10 @@ class IndexConfig(BaseModel):
     hnsw_m: int = Field(default=32, ge=4, le=128)
     hnsw_ef_construction: int = Field(default=40, ge=8)
     hnsw_ef_search: int = Field(default=96, ge=8)
-    candidates_per_hit: int = Field(default=4, ge=1, le=50)
+    candidates_per_hit: int = Field(default=2, ge=1, le=50)
     compact_dead_fraction: float = Field(default=0.2, gt=0, lt=1)
     faiss_threads: int | None = Field(default=None, ge=1)
+    search_threads: int | None = Field(default=1, ge=1)
 
 
 class RetentionPolicy(BaseModel):

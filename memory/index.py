@@ -8,6 +8,9 @@ product, which is their cosine similarity.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import faiss
 import numpy as np
 from numpy.typing import NDArray
@@ -16,6 +19,20 @@ from contracts.errors import ContractError
 from memory.config import IndexConfig
 
 __all__ = ["PartitionIndex"]
+
+
+@contextmanager
+def _omp_threads(count: int | None) -> Iterator[None]:
+    # The setting is per calling thread, and the memory actor calls FAISS from its one event-loop thread.
+    if count is None:
+        yield
+        return
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(count)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 class PartitionIndex:
@@ -65,10 +82,11 @@ class PartitionIndex:
         fresh = set(ids.tolist())
         if len(fresh) != len(ids) or fresh & self._live or fresh & self._dead:
             raise ContractError("vector ids must be new and unique")
-        if not self._approximate and len(self._live) + len(ids) > self._config.approximate_above:
-            self._rebuild(approximate=True, extra=(ids, vectors))
-        else:
-            self._index.add_with_ids(vectors, ids)
+        with _omp_threads(self._config.faiss_threads):
+            if not self._approximate and len(self._live) + len(ids) > self._config.approximate_above:
+                self._rebuild(approximate=True, extra=(ids, vectors))
+            else:
+                self._index.add_with_ids(vectors, ids)
         self._live |= fresh
 
     def search(self, queries: NDArray[np.float32], k: int) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
@@ -79,10 +97,11 @@ class PartitionIndex:
         reach = min(k, len(self._live))
         if reach == 0 or len(queries) == 0:
             return scores, ids
-        if self._approximate:
-            found_scores, found_ids = self._index.search(queries, reach, params=self._params)
-        else:
-            found_scores, found_ids = self._index.search(queries, reach)
+        with _omp_threads(self._config.search_threads):
+            if self._approximate:
+                found_scores, found_ids = self._index.search(queries, reach, params=self._params)
+            else:
+                found_scores, found_ids = self._index.search(queries, reach)
         scores[:, :reach] = found_scores
         ids[:, :reach] = found_ids
         return scores, ids
@@ -95,15 +114,15 @@ class PartitionIndex:
         self._live -= present
         if not self._approximate:
             self._index.remove_ids(np.fromiter(present, dtype=np.int64, count=len(present)))
-        elif len(self._live) < self._config.approximate_above // 2:
-            self._dead |= present
-            self._rebuild(approximate=False)
         else:
             self._dead |= present
-            if len(self._dead) > self._config.compact_dead_fraction * self._index.ntotal:
-                self._rebuild(approximate=True)
-            else:
-                self._mask_dead()
+            with _omp_threads(self._config.faiss_threads):
+                if len(self._live) < self._config.approximate_above // 2:
+                    self._rebuild(approximate=False)
+                elif len(self._dead) > self._config.compact_dead_fraction * self._index.ntotal:
+                    self._rebuild(approximate=True)
+                else:
+                    self._mask_dead()
         return len(present)
 
     def _new_index(self, *, approximate: bool) -> faiss.IndexIDMap2:
