@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -52,7 +52,7 @@ from contracts import (
     UserId,
 )
 
-__all__ = ["ApiKey", "HookSpec", "HttpConfig", "build_app", "hash_api_key"]
+__all__ = ["ROUTES", "ApiKey", "HookSpec", "HttpConfig", "build_app", "hash_api_key"]
 
 _BEARER = "bearer "
 
@@ -193,7 +193,7 @@ def _caller(request: Request, authorization: Annotated[str | None, Header()] = N
     return AsyncClient(tenant=entry.tenant, user=entry.user, supervisor=state.supervisor)
 
 
-Caller = Annotated[AsyncClient, Depends(_caller)]
+_Caller = Annotated[AsyncClient, Depends(_caller)]
 
 
 async def _body_json(request: Request) -> object:
@@ -212,58 +212,71 @@ def _submitted(run: AsyncRunHandle) -> dict[str, object]:
     return summary.model_dump(mode="json") if summary is not None else {"run_id": run.run_id, "tenant": run.tenant}
 
 
+ROUTES = APIRouter(prefix="/v1")
+"""Every route of the API; :func:`build_app` mounts them."""
+
+
+@ROUTES.post("/runs", status_code=202)
+async def _submit(body: SubmitBody, client: _Caller) -> dict[str, object]:
+    goal = client.goal(body.goal, body.attachments, body.workflow, body.constraints, body.acceptance_criteria)
+    return _submitted(await client.submit(goal))
+
+
+@ROUTES.get("/runs")
+async def _runs(client: _Caller) -> dict[str, object]:
+    return {"runs": [r.model_dump(mode="json") for r in await client.runs()]}
+
+
+@ROUTES.get("/runs/{run_id}")
+async def _status(run_id: str, client: _Caller) -> dict[str, object]:
+    return (await client.run(run_id).status()).model_dump(mode="json")
+
+
+@ROUTES.get("/runs/{run_id}/events")
+async def _events(run_id: str, client: _Caller, after: int = -1,
+                  last_event_id: Annotated[str | None, Header()] = None) -> StreamingResponse:
+    handle = client.run(run_id)
+    await handle.status()  # a missing or foreign run is a 404 before the stream starts
+    start = max(after, int(last_event_id)) if last_event_id and last_event_id.isdigit() else after
+
+    async def stream() -> AsyncIterator[str]:
+        async for event in handle.events(start):
+            yield f"id: {event.seq}\nevent: {event.type}\ndata: {event.model_dump_json()}\n\n"
+        yield "event: end\ndata: {}\n\n"
+
+    return _sse(stream())
+
+
+@ROUTES.post("/runs/{run_id}/cancel")
+async def _cancel(run_id: str, client: _Caller) -> dict[str, object]:
+    return (await client.run(run_id).cancel("cancelled over HTTP")).model_dump(mode="json")
+
+
+@ROUTES.post("/runs/{run_id}/answer")
+async def _answer(run_id: str, body: AnswerBody, client: _Caller) -> dict[str, object]:
+    return (await client.answer(run_id, body.request_id, body.text)).model_dump(mode="json")
+
+
+@ROUTES.post("/approvals/{request_id}")
+async def _decide(request_id: str, body: DecisionBody, client: _Caller) -> dict[str, object]:
+    decide = client.approve if body.approved else client.reject
+    return (await decide(request_id, body.reason)).model_dump(mode="json")
+
+
+@ROUTES.post("/hooks/{name}", status_code=202)
+async def _hook(name: str, request: Request, client: _Caller,
+                payload: Annotated[object, Depends(_body_json)]) -> dict[str, object]:
+    spec = request.app.state.agentrt.config.hooks.get(name)
+    if spec is None:
+        raise NotFound(f"no webhook {name!r}; configure it under 'hooks' of the HTTP API configuration", hook=name)
+    event = Attachment(name="event.json", media_type="application/json", content=json.dumps(payload, indent=2))
+    return _submitted(await client.submit(client.goal(_hook_goal(spec, payload), (event,), spec.workflow)))
+
+
 def build_app(supervisor: ServiceClient, config: HttpConfig) -> FastAPI:
     """The ASGI app of the API over a client of the supervisor service."""
     app = FastAPI(title="agentrt", summary="Run multi-step agent workflows on Ray.", version="1")
     app.add_exception_handler(AgentRTError, _error_response)
     app.state.agentrt = _AppState(supervisor, config)
-
-    @app.post("/v1/runs", status_code=202)
-    async def submit(body: SubmitBody, client: Caller) -> dict[str, object]:
-        goal = client.goal(body.goal, body.attachments, body.workflow, body.constraints, body.acceptance_criteria)
-        return _submitted(await client.submit(goal))
-
-    @app.get("/v1/runs")
-    async def runs(client: Caller) -> dict[str, object]:
-        return {"runs": [r.model_dump(mode="json") for r in await client.runs()]}
-
-    @app.get("/v1/runs/{run_id}")
-    async def status(run_id: str, client: Caller) -> dict[str, object]:
-        return (await client.run(run_id).status()).model_dump(mode="json")
-
-    @app.get("/v1/runs/{run_id}/events")
-    async def events(run_id: str, client: Caller, after: int = -1,
-                     last_event_id: Annotated[str | None, Header()] = None) -> StreamingResponse:
-        handle = client.run(run_id)
-        await handle.status()  # a missing or foreign run is a 404 before the stream starts
-        start = max(after, int(last_event_id)) if last_event_id and last_event_id.isdigit() else after
-
-        async def stream() -> AsyncIterator[str]:
-            async for event in handle.events(start):
-                yield f"id: {event.seq}\nevent: {event.type}\ndata: {event.model_dump_json()}\n\n"
-            yield "event: end\ndata: {}\n\n"
-
-        return _sse(stream())
-
-    @app.post("/v1/runs/{run_id}/cancel")
-    async def cancel(run_id: str, client: Caller) -> dict[str, object]:
-        return (await client.run(run_id).cancel("cancelled over HTTP")).model_dump(mode="json")
-
-    @app.post("/v1/runs/{run_id}/answer")
-    async def answer(run_id: str, body: AnswerBody, client: Caller) -> dict[str, object]:
-        return (await client.answer(run_id, body.request_id, body.text)).model_dump(mode="json")
-
-    @app.post("/v1/approvals/{request_id}")
-    async def decide(request_id: str, body: DecisionBody, client: Caller) -> dict[str, object]:
-        decide = client.approve if body.approved else client.reject
-        return (await decide(request_id, body.reason)).model_dump(mode="json")
-
-    @app.post("/v1/hooks/{name}", status_code=202)
-    async def hook(name: str, client: Caller, payload: Annotated[object, Depends(_body_json)]) -> dict[str, object]:
-        spec = config.hooks.get(name)
-        if spec is None:
-            raise NotFound(f"no webhook {name!r}; configure it under 'hooks' of the HTTP API configuration", hook=name)
-        event = Attachment(name="event.json", media_type="application/json", content=json.dumps(payload, indent=2))
-        return _submitted(await client.submit(client.goal(_hook_goal(spec, payload), (event,), spec.workflow)))
-
+    app.include_router(ROUTES)
     return app
