@@ -80,6 +80,14 @@ class SpecialistService:
         return await asyncio.shield(known)
 
     def _checked(self, result: TaskResult) -> TaskResult:
+        if result.status == TaskStatus.SUCCEEDED and result.cost.tool_calls > 0:
+            produced = [a for a in result.artifacts if a.name != self.role.output]
+            if not produced:
+                # Every tool call failed: an answer written around the failures is not grounded.
+                return result.model_copy(update={
+                    "status": TaskStatus.FAILED,
+                    "error": ErrorInfo(type="ToolError", message=f"every tool call failed: {result.summary[:400]}"),
+                })
         schema = self.role.output_schema
         if schema is None or result.status != TaskStatus.SUCCEEDED:
             return result

@@ -61,7 +61,7 @@ def attachment_artifacts(goal: Goal) -> tuple[Artifact, ...]:
         stem = re.sub(r"[^A-Za-z0-9_\-]", "_", a.name.rsplit(".", 1)[0]) or "attachment"
         if not stem[0].isalpha():
             stem = f"file_{stem}"
-        out.append(Artifact(name=stem[:64], media_type=a.media_type, text=a.content, data={"file": a.name}))
+        out.append(Artifact(name=stem[:64], media_type=a.media_type, text=a.content))
     return tuple(out)
 
 

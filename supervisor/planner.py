@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import Condition, ConfigError, Goal, Name, Plan, Step
 from specialists.roles import RoleCatalog, RoleSpec, Stage
+from supervisor.briefing import brief
 from supervisor.intake import IntakeReport
 
 __all__ = ["DEFAULT_ACCEPTANCE", "RulePlanner", "StepTemplate", "WorkflowCatalog", "WorkflowSpec"]
@@ -149,7 +150,8 @@ class RulePlanner:
                 continue
             files = [a.name for a in goal.attachments if a.media_type in role.consumes]
             if files:
-                by_role[role.name] = [f"Use {', '.join(files)} to support this goal: {goal.text}"]
+                verb = "Look up in" if role.stage == Stage.GATHER else "Work out from"
+                by_role[role.name] = [f"{verb} {', '.join(files)} what the goal relies on"]
         if not by_role:
             fallback = self.best_role(goal.text) or next(r for r in self._roles if not r.verifies)
             by_role[fallback.name] = [goal.text]
@@ -161,7 +163,7 @@ class RulePlanner:
             # Gathering and analysis are independent of each other and run in parallel;
             # composing waits for everything produced before it.
             earlier = tuple(s.id for s in steps if role.stage >= Stage.COMPOSE and self._roles.get(s.role).stage < role.stage)
-            instruction = "; ".join(by_role[role.name])
+            instruction = brief(role.stage, "; ".join(by_role[role.name]), goal)
             steps.append(
                 Step(id=f"{prefix}{i}", role=role.name, instruction=instruction, depends_on=earlier,
                      allowed_tools=role.tools)

@@ -66,6 +66,7 @@ from specialists.tools.retrieval import (
     SearchResult,
     TermDefinition,
     chunk_document,
+    Definitions,
     define_terms,
     search_documents,
 )
@@ -108,6 +109,7 @@ __all__ = [
     "DatabaseSchema",
     "Defect",
     "DefectKind",
+    "Definitions",
     "DocumentFormat",
     "Draft",
     "Entities",

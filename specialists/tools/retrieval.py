@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from specialists.tools._frozen import FrozenModel
 from specialists.tools.evidence import Citation, Passage
 
-__all__ = ["Bm25Index", "SearchResult", "TermDefinition", "chunk_document", "define_terms", "search_documents"]
+__all__ = ["Bm25Index", "Definitions", "SearchResult", "TermDefinition", "chunk_document", "define_terms", "search_documents"]
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -143,6 +143,14 @@ class TermDefinition(FrozenModel):
     definition: Passage | None
 
 
+class Definitions(FrozenModel):
+    """Definitions of terms, with the defining passages and their citations."""
+
+    terms: list[TermDefinition]
+    passages: list[Passage]
+    citations: list[Citation]
+
+
 def _index(documents: dict[str, str]) -> Bm25Index:
     return Bm25Index([p for name, text in documents.items() for p in chunk_document(name, text)])
 
@@ -162,7 +170,7 @@ def search_documents(query: str, documents: dict[str, str], top_k: int = 5) -> S
     return SearchResult(query=query, passages=passages, citations=[p.citation for p in passages])
 
 
-def define_terms(terms: list[str], documents: dict[str, str]) -> list[TermDefinition]:
+def define_terms(terms: list[str], documents: dict[str, str]) -> Definitions:
     """Look up the definition of each term (e.g. metric definitions) in the given documents, with citations.
 
     A passage under a heading that names the term is preferred to one that only mentions it.
@@ -170,6 +178,10 @@ def define_terms(terms: list[str], documents: dict[str, str]) -> list[TermDefini
     Args:
         terms: The terms to define, e.g. ``["revenue", "average order value"]``.
         documents: Document name to its markdown or text content.
+
+    Returns:
+        Each term with its defining passage (None when the documents do not define it), and the
+        passages and citations found, ready for a draft.
     """
     index = _index(documents)
     definitions = []
@@ -179,4 +191,5 @@ def define_terms(terms: list[str], documents: dict[str, str]) -> list[TermDefini
         titled = [p for p in found if wanted <= set(_tokens(p.citation.locator.rsplit("(", 1)[0]))]
         best = (titled or found or [None])[0]
         definitions.append(TermDefinition(term=term, definition=best))
-    return definitions
+    passages = [d.definition for d in definitions if d.definition is not None]
+    return Definitions(terms=definitions, passages=passages, citations=[p.citation for p in passages])

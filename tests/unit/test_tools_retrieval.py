@@ -57,7 +57,7 @@ def test_bm25_prefers_the_rare_term_and_shorter_passage() -> None:
 
 
 def test_define_terms_finds_the_section_named_by_the_term_and_admits_unknown_terms() -> None:
-    found = {d.term: d.definition for d in define_terms(["revenue", "week-over-week change", "churn"], DOCUMENTS)}
+    found = {d.term: d.definition for d in define_terms(["revenue", "week-over-week change", "churn"], DOCUMENTS).terms}
     assert found["revenue"] is not None and found["revenue"].citation.locator.startswith(
         "Sales metric definitions > Revenue"
     )
