@@ -164,6 +164,12 @@ class RunEngine:
             return None
         last = max(done, key=lambda s: (self._roles.get(s.role).stage, state.plan.steps.index(s)))  # type: ignore[union-attr]
         result = state.results[last.id]
+        for artifact in reversed(result.artifacts):
+            # A tool that produced a document (a draft, a report) holds it as data["text"]:
+            # that document is the deliverable, not the agent's account of making it.
+            text = artifact.data.get("text") if isinstance(artifact.data, dict) else None
+            if isinstance(text, str) and text.strip():
+                return artifact.model_copy(update={"text": text})
         output_name = self._roles.get(last.role).output
         named = [a for a in result.artifacts if a.name == output_name]
         return named[-1] if named else (result.artifacts[-1] if result.artifacts else None)
