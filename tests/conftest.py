@@ -29,6 +29,7 @@ def ray_cluster() -> Iterator[None]:
             configure_logging=False,
             # Workers import test-defined services as tests.<package>.<module>.
             runtime_env={"env_vars": {"PYTHONPATH": str(REPO_ROOT)}},
+            _system_config={"metrics_report_interval_ms": 1000},  # app metrics reach /metrics within a second
         )
     yield
     ray.shutdown()
