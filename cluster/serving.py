@@ -28,7 +28,8 @@ HTTP_APP_NAME = "agentrt-http"
 """The Serve application name of the HTTP API."""
 
 
-@serve.deployment(name="agentrt-http", ray_actor_options={"num_cpus": 0})
+# Event streams stay open for a run's life, so a replica must hold many requests at once.
+@serve.deployment(name="agentrt-http", ray_actor_options={"num_cpus": 0}, max_ongoing_requests=256)
 @serve.ingress()
 class HttpIngress:
     """A Serve replica of the HTTP API.
