@@ -29,7 +29,7 @@ def actor_of(caller: Identity) -> str:
 
 def _clean(text: str) -> str:
     # Redact before cutting: a cut could split a secret so that it no longer matches.
-    return redact(text).text[:_MAX_FIELD]
+    return redact(text).text[:_MAX_FIELD] if text else text
 
 
 class AuditTrail:

@@ -99,17 +99,7 @@ class Core:
 
     def deny(self, caller: Identity, action: str, target: str, reason: str) -> NoReturn:
         """Audit a refused request in the caller's tenant and raise :class:`MemoryAccessDenied`."""
-        self.audit_trail.append(
-            AuditEntry(
-                at=self.now(),
-                tenant=caller.tenant,
-                actor=actor_of(caller),
-                action=action,
-                partition=target,
-                reason=reason,
-                allowed=False,
-            )
-        )
+        self._append(caller, action, target, "", reason, allowed=False)
         _log.info("memory access denied", action=action, tenant=caller.tenant, role=caller.role)
         raise MemoryAccessDenied(
             f"{caller.role} {caller.agent!r} of tenant {caller.tenant!r} may not {action} {target}",
@@ -120,19 +110,21 @@ class Core:
 
     def audit(self, caller: Identity, action: str, partition: Partition | str | None, target: str, reason: str) -> None:
         """Append an allowed action to the audit log of the caller's tenant."""
-        if isinstance(partition, Partition):
-            partition = partition_key(partition)
-        self.audit_trail.append(
-            AuditEntry(
-                at=self.now(),
-                tenant=caller.tenant,
-                actor=actor_of(caller),
-                action=action,
-                partition=partition or "",
-                target=target,
-                reason=reason,
-            )
+        where = partition_key(partition) if isinstance(partition, Partition) else partition or ""
+        self._append(caller, action, where, target, reason, allowed=True)
+
+    def _append(self, caller: Identity, action: str, where: str, target: str, reason: str, *, allowed: bool) -> None:
+        entry = AuditEntry(
+            at=self.now(),
+            tenant=caller.tenant,
+            actor=actor_of(caller),
+            action=action,
+            partition=where,
+            target=target,
+            reason=reason,
+            allowed=allowed,
         )
+        self.audit_trail.append(entry)
 
     def close(self) -> None:
         """Close the database and, if it holds a connection, the embedder."""

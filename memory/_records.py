@@ -135,7 +135,9 @@ class StoredRow:
     def record(self) -> MemoryRecord:
         """Return the row as a :class:`MemoryRecord`."""
         row = self.row
-        return MemoryRecord(
+        # Built from rows this service validated and redacted on the way in; validating again
+        # would only add latency to every search hit.
+        return MemoryRecord.model_construct(
             id=row[1],
             partition=self.partition,
             text=row[5],
