@@ -68,7 +68,8 @@ def describe(event: RunEvent, run_id: str = "RUN") -> str | None:
         return f"[tool] {event.step_id or ''} {d.get('tool', '?')} {ok}{took}".replace("  ", " ")
     if event.type == "model_call":
         return None
-    body = ", ".join(f"{k}={v}" for k, v in d.items() if not isinstance(v, dict | list))[:160]
+    body = ", ".join(f"{k}={len(v)} items" if isinstance(v, list) else f"{k}={v}"
+                     for k, v in d.items() if not isinstance(v, dict))[:160]
     where = f" {event.step_id}" if event.step_id else ""
     return f"[{event.type.replace('_', ' ')}]{where} {body}".rstrip()
 

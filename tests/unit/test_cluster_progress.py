@@ -24,6 +24,7 @@ def _events() -> list[RunEvent]:
                  error=ErrorInfo(type="ToolError", message="draft tool crashed")),
         RunEvent(run_id=RUN, type="approval_requested", seq=6, step_id="s2",
                  data={"id": "apr-1", "tool": "send_email"}),
+        RunEvent(run_id=RUN, type="memory", seq=7, data={"stored": ["rec-1", "rec-2"]}),
     ]
 
 
@@ -44,6 +45,7 @@ def test_plain_lines_describe_plan_steps_and_approvals_and_skip_model_calls() ->
         "[step s1] analyst succeeded, 15 tokens",
         "[step s2] writer failed: draft tool crashed",
         "[approval] send_email waits for approval apr-1: agentrt approve apr-1 (or --reject)",
+        "[memory] stored=2 items",
     ]
 
 
