@@ -23,6 +23,7 @@ from contracts import (
     Identity,
     MemoryAccessDenied,
     MemoryQuery,
+    MemoryRef,
     MemoryWrite,
     NotFound,
     Partition,
@@ -385,3 +386,9 @@ async def test_grant_opens_a_partition_for_one_run_and_only_supervisors_grant(me
         await write(memory, "overwrite", partition=analyst)
     with pytest.raises(MemoryAccessDenied):
         await search(memory, "churn", analyst, caller=AGENT.model_copy(update={"run_id": "r2"}))
+
+
+async def test_service_and_client_both_implement_the_memory_port(tmp_path: Path) -> None:
+    service, client = open_memory(tmp_path)
+    assert isinstance(service, MemoryRef) and isinstance(client, MemoryRef)
+    await service.stop()
