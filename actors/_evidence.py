@@ -119,6 +119,8 @@ class Evidence:
         for match in _PAIR.finditer(text):
             value = next((g for g in match.groups()[1:] if g is not None), "")
             self.pairs[_key(match.group(1))] = value
+            # "Find the first error of service=x": the key is the word right before the sign.
+            self.pairs.setdefault(_key(match.group(1).split()[-1]), value)
         self.dates = _DATE.findall(text)
         self.emails = _EMAIL.findall(text)
         self.urls = _URL.findall(text)

@@ -83,6 +83,8 @@ def _metric(profile: TableProfile, goal: Goal) -> str | None:
 def _analysis_brief(clause: str, goal: Goal) -> str:
     parts = [clause]
     for a in goal.attachments:
+        if a.media_type == "text/x-log" or a.name.endswith(".log"):
+            parts.append(f"count errors by service in {a.name}")
         profile = profile_table(a)
         if profile is None:
             continue
@@ -111,7 +113,8 @@ def _research_brief(clause: str, goal: Goal) -> str:
 
 
 def _title(goal: Goal) -> str:
-    first = re.split(r"(?i)\s+and\s+|[.;\n]", goal.text.strip(), maxsplit=1)[0]
+    first = re.split(r"(?i)\s+and\s+|[.;:?!](?:\s|$)|\n", goal.text.strip(), maxsplit=1)[0]
+    first = re.sub(r"\s+(?:in|from|using|with)\s+\S+\.\w{2,4}\b.*$", "", first)
     noun = _LEADING_VERB.sub("", first).strip()
     noun = re.sub(r"(?i)^(?:the|a|an|our)\s+", "", noun)
     return (noun[:1].upper() + noun[1:])[:80] or "Summary"

@@ -10,7 +10,7 @@ priority, each naming its source.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from contracts import (
     AccessDenied,
@@ -54,10 +54,12 @@ def rewrite_query(step: Step, goal: Goal, entities: dict[str, list[str]]) -> str
     return " ".join(list(seen)[:40])
 
 
-def attachment_artifacts(goal: Goal) -> tuple[Artifact, ...]:
-    """The goal's attachments as input artifacts (named after the file, stem only)."""
+def attachment_artifacts(goal: Goal, media_types: Collection[str] | None = None) -> tuple[Artifact, ...]:
+    """The goal's attachments (of the given media types) as input artifacts, named after the file's stem."""
     out = []
     for a in goal.attachments:
+        if media_types is not None and a.media_type not in media_types:
+            continue
         stem = re.sub(r"[^A-Za-z0-9_\-]", "_", a.name.rsplit(".", 1)[0]) or "attachment"
         if not stem[0].isalpha():
             stem = f"file_{stem}"
@@ -65,8 +67,8 @@ def attachment_artifacts(goal: Goal) -> tuple[Artifact, ...]:
     return tuple(out)
 
 
-def step_inputs(plan: Plan, state: RunState, step: Step) -> tuple[Artifact, ...]:
-    """Artifacts of every step this one (transitively) depends on, nearest first, then the attachments."""
+def step_inputs(plan: Plan, state: RunState, step: Step, consumes: Collection[str]) -> tuple[Artifact, ...]:
+    """Artifacts of every step this one (transitively) depends on, nearest first, then the attachments it consumes."""
     order: list[str] = []
     frontier = list(step.depends_on)
     while frontier:
@@ -80,7 +82,7 @@ def step_inputs(plan: Plan, state: RunState, step: Step) -> tuple[Artifact, ...]
         result = state.results.get(sid)
         if result is not None and result.status == TaskStatus.SUCCEEDED:
             artifacts.extend(result.artifacts)
-    return tuple(artifacts) + attachment_artifacts(state.goal)
+    return tuple(artifacts) + attachment_artifacts(state.goal, consumes)
 
 
 def fit_to_budget(items: Iterable[ContextItem], budget_tokens: int) -> tuple[ContextItem, ...]:

@@ -187,7 +187,7 @@ class StepScheduler:
             caller=Identity(tenant=state.goal.tenant, agent=step.role, role="agent", user=state.goal.user, run_id=state.run_id),
             goal_text=state.goal.text,
             context=context,
-            inputs=step_inputs(state.plan, state, step),
+            inputs=step_inputs(state.plan, state, step, self._roles.get(step.role).consumes),
             budget=Budget(
                 max_steps=min(b.max_steps, 12),
                 max_tokens=max(1, b.max_tokens - state.cost.tokens),

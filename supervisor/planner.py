@@ -174,7 +174,10 @@ class RulePlanner:
                 Step(
                     id=f"{prefix}{len(steps) + 1}",
                     role=verifier.name,
-                    instruction=f"Verify the result of: {goal.text}",
+                    instruction=(
+                        "Check the draft against the acceptance criteria: every number traced to the facts "
+                        f"and sources, every citation real. The goal was: {goal.text}"
+                    ),
                     depends_on=tuple(s.id for s in steps),
                     allowed_tools=verifier.tools,
                     acceptance=tuple(goal.acceptance_criteria) + DEFAULT_ACCEPTANCE,

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from contracts import ToolArgumentError
 from specialists.tools._frozen import FrozenModel
-from specialists.tools.evidence import Citation, Fact
+from specialists.tools.evidence import Citation, Fact, Passage
 
 __all__ = [
     "ErrorCounts",
@@ -188,13 +188,18 @@ def filter_log_events(
 
 
 class ErrorCounts(FrozenModel):
-    """Errors per service, when each service's first and last error happened, and facts for drafting."""
+    """Errors per service, when each service's first and last error happened, and facts for drafting.
+
+    ``follow_up`` names the next thing the evidence calls for: the first error of the
+    service that failed first, and the events around it.
+    """
 
     min_level: str
     counts: dict[str, int]
     first_error_at: dict[str, str]
     last_error_at: dict[str, str]
     facts: list[Fact]
+    follow_up: list[dict[str, str]] = []
     citations: list[Citation]
 
 
@@ -220,16 +225,36 @@ def count_errors_by_service(log_text: str, min_level: str = "ERROR", source: str
             Fact(label=f"{_level(min_level)} events, {s}", value=n, unit="events", source=source)
             for s, n in counts.items()
         ],
+        follow_up=[
+            {
+                "role": "analyst",
+                "instruction": f'Find the first error of service="{e.service}" in {source} and the events around it: '
+                f"{e.service} failed first",
+            }
+            for e in sorted(first.values(), key=lambda e: e.line)[:1]
+        ],
         citations=_cite(source, sorted(first.values(), key=lambda e: e.line)),
     )
 
 
 class ErrorContext(FrozenModel):
-    """The first error (None when there is none) and the events just before and after it."""
+    """The first error (None when there is none), the events around it, and where the evidence points next.
+
+    Attributes:
+        error: The first error.
+        before: Events just before it.
+        after: Events just after it.
+        passages: The error and the warnings before it as quoted evidence, for a draft.
+        follow_up: Steps the evidence calls for: when the error names another service of the
+            log (an upstream it called), the first error of that service is the next thing to find.
+        citations: Where the error is.
+    """
 
     error: LogEvent | None
     before: list[LogEvent]
     after: list[LogEvent]
+    passages: list[Passage] = []
+    follow_up: list[dict[str, str]] = []
     citations: list[Citation]
 
 
@@ -258,7 +283,26 @@ def find_first_error(
         return ErrorContext(error=None, before=[], after=[], citations=[])
     before = events[max(0, position - context_events) : position]
     after = events[position + 1 : position + 1 + context_events]
-    return ErrorContext(error=events[position], before=before, after=after, citations=_cite(source, [events[position]]))
+    error = events[position]
+    evidence = [e for e in before if _LEVELS[e.level] >= _LEVELS["WARNING"]] + [error]
+    passages = [Passage(text=c.quote, citation=c) for c in _cite(source, evidence)]
+    return ErrorContext(
+        error=error, before=before, after=after, passages=passages,
+        follow_up=_upstream_follow_up(error, events, source), citations=_cite(source, [error]),
+    )
+
+
+def _upstream_follow_up(error: LogEvent, events: list[LogEvent], source: str) -> list[dict[str, str]]:
+    services = {e.service for e in events} - {error.service}
+    named = sorted(s for s in services if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", error.message))
+    return [
+        {
+            "role": "analyst",
+            "instruction": f'Find the first error of service="{s}" in {source} and the events around it: '
+            f"the first error of {error.service} points at it",
+        }
+        for s in named
+    ]
 
 
 class MessagePattern(FrozenModel):
