@@ -7,7 +7,9 @@ by name and builds the ASGI app of :mod:`cluster.http` around it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import threading
 from typing import TextIO
 
@@ -97,9 +99,12 @@ def serve_forever(args: argparse.Namespace, out: TextIO) -> int:
             print("warning: no API keys configured; every HTTP request is refused (see deploy/README.md)", file=out)
         url = start_http(http_config, env.namespace, args.host, args.port)
         print(f"HTTP API: {url}/v1/runs  (OpenAPI docs at {url}/docs)", file=out)
-    print("Serving; Ctrl-C stops this command, the detached actors keep running.", file=out, flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        print("Stopped serving; the runtime's actors keep running on the cluster.", file=out)
+    # A cluster this command started itself ends with it; a joined one keeps the detached actors.
+    after = "the local Ray cluster stops with it" if config.address is None else "the detached actors keep running"
+    print(f"Serving; Ctrl-C stops this command ({after}).", file=out, flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
+    print(f"Stopped serving ({after}).", file=out)
     return 0
