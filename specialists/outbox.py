@@ -64,6 +64,8 @@ def outbox_tools(directory: Path | str) -> tuple[Tool, ...]:
         if amount <= 0:
             raise ToolArgumentError("a refund amount must be positive", tool="issue_refund", field="amount")
         record = {"order_id": order_id, "amount": amount, "reason": reason, "run_id": ctx.run_id}
-        return _append_once(root / "refunds.jsonl", idempotency_key, record)
+        issued = _append_once(root / "refunds.jsonl", idempotency_key, record)
+        fact = {"label": f"Refund issued for {order_id}", "value": amount, "unit": "", "source": "refunds outbox"}
+        return {**issued, "facts": [fact]}
 
     return (send_message, issue_refund)

@@ -15,6 +15,7 @@ from pydantic import JsonValue
 
 from contracts import ToolArgumentError
 from specialists.tools._frozen import FrozenModel
+from specialists.tools.evidence import Fact
 
 __all__ = [
     "Amount",
@@ -136,13 +137,17 @@ class Amount(FrozenModel):
 
 
 class Entities(FrozenModel):
-    """What a text names: order ids, customer ids, dates (ISO when they can be read), amounts, and custom patterns."""
+    """What a text names: order ids, customer ids, dates (ISO when they can be read), amounts, and custom patterns.
+
+    The amounts are also given as facts, for drafting and checking.
+    """
 
     order_ids: list[str]
     customer_ids: list[str]
     dates: list[str]
     amounts: list[Amount]
     custom: dict[str, list[str]]
+    facts: list[Fact] = []
 
 
 def _ids(pattern: re.Pattern[str], text: str) -> list[str]:
@@ -195,10 +200,13 @@ def extract_entities(text: str, patterns: dict[str, str] | None = None) -> Entit
             raise ToolArgumentError(
                 f"pattern {name!r} is not a valid regular expression: {exc}", field="patterns"
             ) from None
+    orders, amounts = _ids(_ORDER, text), _amounts(text)
+    about = f" ({', '.join(orders)})" if orders else ""
     return Entities(
-        order_ids=_ids(_ORDER, text),
+        order_ids=orders,
         customer_ids=_ids(_CUSTOMER, text),
         dates=_dates(text),
-        amounts=_amounts(text),
+        amounts=amounts,
         custom=custom,
+        facts=[Fact(label=f"Amount{about}: {a.text}", value=a.value, unit=a.currency, source="text") for a in amounts],
     )
