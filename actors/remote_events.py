@@ -10,14 +10,19 @@ agents a :class:`RemoteEventSink` pointing at it::
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
+import structlog
+
 from actors.host import ServiceClient
-from contracts import Ack, EventSink, RunEvent
+from contracts import Ack, ActorLost, EventSink, NotFound, RunEvent
 
 __all__ = ["EventSinkService", "RemoteEventSink"]
 
 RECORD_METHOD = "record_event"
+
+_log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,9 +37,25 @@ class RemoteEventSink:
     client: ServiceClient
     method: str = RECORD_METHOD
 
+    retries: int = 6
+
     async def emit(self, event: RunEvent) -> None:
-        """Send the event and wait for the acknowledgement."""
-        await self.client.call(self.method, event, Ack)
+        """Send the event; while the receiver restarts, retry with backoff, then drop it with a log line.
+
+        A lost trace event must never fail the step that emitted it.
+        """
+        for attempt in range(self.retries + 1):
+            try:
+                await self.client.call(self.method, event, Ack)
+                return
+            except NotFound as exc:
+                _log.warning("trace event refused", run_id=event.run_id, type=event.type, error=str(exc))
+                return
+            except ActorLost as exc:
+                if attempt == self.retries:
+                    _log.warning("trace event dropped", run_id=event.run_id, type=event.type, error=str(exc))
+                    return
+                await asyncio.sleep(min(0.25 * 2**attempt, 2.0))
 
 
 class EventSinkService:

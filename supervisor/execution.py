@@ -153,7 +153,14 @@ class StepScheduler:
         self._rec.emit(state.run_id, "step_started", step_id=step.id, data={"role": step.role, "instruction": step.instruction})
         task = asyncio.ensure_future(self.run_step(state, step))
         in_flight[task] = step.id
+        self._report_load(step.role)
         return state
+
+    def _report_load(self, role: str) -> None:
+        pool = self._pools.get(role)
+        if pool is not None:
+            stats = pool.stats()
+            self._rec.metrics.pool_load(role, stats.replicas, stats.in_flight, stats.queued)
 
     async def run_step(self, state: RunState, step: Step) -> TaskResult:
         """Dispatch one step to its role's pool; any failure becomes a failed result."""
@@ -170,6 +177,7 @@ class StepScheduler:
                 error=ErrorInfo(type=type(exc).__name__, message=str(exc) or "step timed out"),
             )
         self._rec.metrics.step_finished(step.role, result.status.value, time.monotonic() - started)
+        self._report_load(step.role)
         self._rec.metrics.usage(step.role, result.cost.tokens, result.cost.usd)
         return result
 
