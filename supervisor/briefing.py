@@ -24,7 +24,11 @@ _MONEY_HINTS = ("revenue", "sales", "amount", "total", "price", "value", "cost")
 _WORD = re.compile(r"[a-z]+")
 _SUFFIX = re.compile(r"(?:ly|ies|es|s|ed|ing)$")
 _LEADING_VERB = re.compile(r"(?i)^(?:please\s+)?(?:prepare|draft|write|create|make|produce|compile|build|send|give)\s+")
-_AUDIENCE = re.compile(r"(?i)\b(?:to|for)\s+((?:the|our|my)\s+[a-z][a-z \-]{1,40}?)(?:\s*(?:[,.;]|$| and | with | about ))")
+_AUDIENCE = tuple(
+    re.compile(rf"(?i)\b{word}\s+((?:the|our|my)\s+[a-z][a-z \-]{{1,40}}?)(?:\s*(?:[,.;]|$| and | with | about ))")
+    for word in ("to", "for")
+)
+_NOT_AUDIENCE = re.compile(r"(?i)\b(?:week|month|quarter|year|day|latest|period|time)\b")
 
 
 @dataclass(frozen=True)
@@ -112,17 +116,24 @@ def _research_brief(clause: str, goal: Goal) -> str:
     return f"{clause}. Define the terms {quoted} from the documents"
 
 
+_VERB_FIRST = re.compile(
+    r"(?i)^(?:please\s+)?(?:prepare|report|write|draft|create|summari[sz]e|compile|produce|build|make|give|send)\b"
+)
+
+
 def _title(goal: Goal) -> str:
-    first = re.split(r"(?i)\s+and\s+|[.;:?!](?:\s|$)|\n", goal.text.strip(), maxsplit=1)[0]
-    first = re.sub(r"\s+(?:in|from|using|with)\s+\S+\.\w{2,4}\b.*$", "", first)
+    clauses = [c.strip() for c in re.split(r"(?i),\s+|\s+and\s+|[.;:?!](?:\s|$)|\n", goal.text) if c.strip()]
+    first = next((c for c in clauses if _VERB_FIRST.match(c)), clauses[0] if clauses else "")
     noun = _LEADING_VERB.sub("", first).strip()
+    noun = re.sub(r"(?i)^report\s+", "", noun)
+    noun = re.sub(r"(?i)\s+(?:in|from|using|with|as|for)\s+(?:\S+\.\w{2,4}\b|the latest|an? |the (?:team|reader)).*$", "", noun)
     noun = re.sub(r"(?i)^(?:the|a|an|our)\s+", "", noun)
     return (noun[:1].upper() + noun[1:])[:80] or "Summary"
 
 
 def _compose_brief(clause: str, goal: Goal) -> str:
-    audience_match = _AUDIENCE.search(goal.text + ".")
-    audience = audience_match.group(1).strip() if audience_match else "the reader"
+    found = (m.group(1).strip() for pattern in _AUDIENCE for m in pattern.finditer(goal.text + "."))
+    audience = next((a for a in found if not _NOT_AUDIENCE.search(a)), "the reader")
     lowered = goal.text.lower()
     kind = "email" if re.search(r"\b(?:e-?mail|mail)\b", lowered) else ("markdown" if "report" in lowered else "text")
     return f'{clause} as {kind} with the title "{_title(goal)}" for the audience "{audience}"'

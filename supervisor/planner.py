@@ -33,6 +33,7 @@ DEFAULT_ACCEPTANCE = (
 
 _CLAUSE_SPLIT = re.compile(r"(?i)\s*(?:;|\.\s|,?\s+and then\s+|,?\s+then\s+|,\s+and\s+|\s+and\s+(?=[a-z]+\s))\s*")
 _WORD = re.compile(r"[a-z]+")
+_DOCUMENT_WORDS = frozenset({"mail", "email", "report", "memo", "draft", "note", "letter", "message", "post", "reply"})
 
 
 class StepTemplate(BaseModel):
@@ -155,6 +156,18 @@ class RulePlanner:
         if not by_role:
             fallback = self.best_role(goal.text) or next(r for r in self._roles if not r.verifies)
             by_role[fallback.name] = [goal.text]
+        self._add_deliverable(goal, by_role)
+
+    def _add_deliverable(self, goal: Goal, by_role: dict[str, list[str]]) -> None:
+        # A goal that asks for a document (a mail, a report) gets a composing step even when
+        # its clauses all went to other roles.
+        composing = [r for r in self._roles if r.stage == Stage.COMPOSE and r.replicas > 0]
+        if any(r.name in by_role for r in composing):
+            return
+        words = set(_WORD.findall(goal.text.lower()))
+        asked = [r for r in composing if words & set(r.keywords) & _DOCUMENT_WORDS]
+        if asked:
+            by_role[asked[0].name] = [f"Write the deliverable of the goal: {goal.text}"]
 
     def _order(self, by_role: dict[str, list[str]], goal: Goal, prefix: str) -> list[Step]:
         roles = sorted((self._roles.get(n) for n in by_role), key=lambda r: (r.stage, list(by_role).index(r.name)))
