@@ -12,6 +12,7 @@ makes the tool unusable for this turn.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
@@ -47,6 +48,8 @@ URL = _stems("url link href uri endpoint website")
 FILE = _stems("file filename path attachment")
 IDENTIFIER = _stems("id identifier number reference ref code ticket sku")
 DATE = _stems("date day since until deadline week period")
+MONEY = _stems("amount price cost fee payment refund total money")
+_CURRENCY = re.compile(r"[$€£]|\b(?:USD|EUR|GBP|CHF|JPY)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +123,7 @@ def _coerce(text: str, kind: str) -> object:
         if kind == "integer":
             return int(float(text))
         if kind == "number":
-            return float(text)
+            return float(re.sub(r"[^\d.\-]", "", text))
         if kind == "boolean":
             return text.strip().lower() in ("true", "yes", "1", "on")
         if kind in ("array", "object"):
@@ -226,11 +229,22 @@ def _column(want: _Want, ev: Evidence) -> object:
     return chosen
 
 
+def _money(ev: Evidence) -> list[tuple[str, int]]:
+    masked = ev.masked or ev.instruction
+    return [(t, p) for t, p in ev.numbers if _CURRENCY.search(masked[max(0, p - 5) : p + len(t) + 5])]
+
+
 def _number(want: _Want, ev: Evidence) -> object:
+    if want.says(MONEY):
+        # An amount of money is a number written with its currency.
+        for text, _ in _money(ev):
+            if text not in ev.used:
+                ev.used.add(text)
+                return float(text.replace(",", ""))
     for text, position in ev.numbers:
         if text not in ev.used and ev.near(position) & want.vocabulary:
             ev.used.add(text)
-            return float(text)
+            return float(text.replace(",", ""))
     if want.says(COUNT):
         counts = [n for n, _ in ev.numbers if n.isdigit() and int(n) < 1000]
         taken = ev.take(counts)
@@ -318,7 +332,7 @@ def _last_resort(kind: str, ev: Evidence) -> object:
         return ev.take(ev.quoted) or ev.instruction.strip()[:200] or _MISSING
     if kind in ("number", "integer"):
         text = ev.take([n for n, _ in ev.numbers])
-        return _MISSING if text is None else float(text)
+        return _MISSING if text is None else float(text.replace(",", ""))
     if kind == "boolean":
         return False
     if kind == "array":

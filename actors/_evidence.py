@@ -13,13 +13,19 @@ from contracts import Artifact, ContextItem, JsonValue
 __all__ = ["Evidence", "Source"]
 
 _QUOTED = re.compile(r'"([^"\n]{1,300})"|“([^”\n]{1,300})”|`([^`\n]{1,300})`|(?<![\w])\'([^\'\n]{1,300})\'(?![\w])')
-_PAIR = re.compile(r"\b([A-Za-z][\w \-]{0,40}?)\s*[=:]\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s,;]+))")
+_PAIR = re.compile(
+    r"\b([A-Za-z][\w \-]{0,40}?)\s*[=:]\s*"
+    r"(?:\"([^\"]*)\"|'([^']*)'|([$€£]?-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\s,;]+))"
+)
 _DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?Z?)?\b|\b\d{4}-W\d{2}\b")
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}\b")
 _URL = re.compile(r"\bhttps?://[^\s\"'<>)]+")
 _FILE = re.compile(r"\b[\w\-.]+\.(?:csv|tsv|json|jsonl|txt|md|pdf|xlsx|xls|docx|html|yaml|yml|log|parquet|xml)\b")
-_ID = re.compile(r"\b[A-Za-z]{1,12}[-_]\d[\w\-]*\b")
-_NUMBER = re.compile(r"(?<![\w.\-])-?\d+(?:\.\d+)?(?![\w.]*\w)")
+_ID = re.compile(r"\b[A-Za-z]{1,12}[-_]\d[\w\-]*\b|(?<![\w#])#\d{3,}\b")
+_NUMBER = re.compile(
+    # 1,249.00 is one number (thousands separators); otherwise a digit run not glued to a word.
+    r"(?<![\w.\-])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w.]*\w)|(?<![\w.\-,])-?\d+(?:\.\d+)?(?![\w.,]*\w)"
+)
 _TABULAR = ("csv", "tab-separated", "tsv", "spreadsheet", "excel")
 
 

@@ -1,0 +1,85 @@
+"""The shipped examples run end to end on the shared Ray cluster with the offline model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cluster.runtime import Runtime
+from contracts import ApprovalDecision, RunStatus, RunSummary, StepStatus
+from tests.e2e.conftest import call_until_up, finish, incident_goal, ticket_goal, trace, wait_for, weekly_sales_goal
+
+
+async def test_weekly_sales_finishes_verified_with_figures_and_a_trace(offline_runtime: Runtime) -> None:
+    state = await finish(offline_runtime, weekly_sales_goal())
+    assert state.status == RunStatus.DONE and state.verified
+    assert {"-4.5%", "+35.0%", "-35.8%", "29,485.55"} <= set(state.output.replace("\n", " ").split() + [
+        tok.rstrip(".") for tok in state.output.split()])
+    assert "Verified by QA: yes" in state.output and "offline model" in state.output
+    events = await trace(offline_runtime, state)
+    kinds = {e.type for e in events}
+    assert {"plan", "step_started", "step_finished", "model_call", "tool_call", "run_state"} <= kinds
+    assert [e.seq for e in events] == list(range(len(events)))
+    roles = {e.data.get("role") for e in events if e.type == "step_finished"}
+    assert roles == {"researcher", "analyst", "writer", "qa"}
+
+
+async def test_independent_steps_run_at_the_same_time(offline_runtime: Runtime) -> None:
+    state = await finish(offline_runtime, weekly_sales_goal(tenant="parallel"))
+    events = await trace(offline_runtime, state)
+    assert state.plan is not None
+    independent = [s.id for s in state.plan.steps if not s.depends_on]
+    assert len(independent) >= 2
+    started = {e.step_id: e.at for e in events if e.type == "step_started" and e.step_id in independent}
+    finished = {e.step_id: e.at for e in events if e.type == "step_finished" and e.step_id in independent}
+    # Every independent step started before any of them finished: their runs overlapped.
+    assert max(started.values()) < min(finished.values())
+
+
+async def test_incident_replans_as_log_evidence_appears(offline_runtime: Runtime) -> None:
+    state = await finish(offline_runtime, incident_goal())
+    assert state.status == RunStatus.DONE and state.verified
+    events = await trace(offline_runtime, state)
+    replans = [e for e in events if e.type == "replan" and e.data.get("reason") == "new facts"]
+    assert len(replans) >= 2
+    assert state.plan is not None and state.plan.version > 2
+    # The first hypothesis (checkout-api) is revised: the root cause lies upstream.
+    assert "pool exhausted" in state.output and "orders-service" in state.output
+
+
+async def test_refund_ticket_branches_and_waits_for_approval_then_refunds_once(offline_runtime: Runtime) -> None:
+    state = await finish(offline_runtime, ticket_goal("TCK-1005"))
+    assert state.status == RunStatus.WAITING_APPROVAL
+    (request,) = state.pending_approvals
+    assert request.tool == "issue_refund" and request.arguments["order_id"] == "ORD-482913"
+    decision = ApprovalDecision(tenant="acme", request_id=request.id, approved=True, decided_by="lead")
+    await call_until_up(offline_runtime, "approve", decision, RunSummary)
+    state = await wait_for(offline_runtime, "acme", state.run_id)
+    assert state.status == RunStatus.DONE and state.verified
+    assert state.plan is not None and state.plan.step("escalate").status == StepStatus.SKIPPED
+    refunds = (offline_runtime.config.data_dir / "outbox" / "refunds.jsonl").read_text().splitlines()
+    assert [json.loads(line)["order_id"] for line in refunds].count("ORD-482913") == 1
+    assert "129" in state.output
+
+
+async def test_outage_ticket_takes_the_other_branch(offline_runtime: Runtime) -> None:
+    state = await finish(offline_runtime, ticket_goal("TCK-1003"))
+    assert state.status == RunStatus.DONE
+    assert state.plan is not None
+    assert state.plan.step("refund").status == StepStatus.SKIPPED
+    assert state.plan.step("escalate").status == StepStatus.SUCCEEDED
+
+
+async def test_rejected_refund_is_not_issued(offline_runtime: Runtime) -> None:
+    state = await finish(offline_runtime, ticket_goal("TCK-1011", tenant="rejecting"))
+    (request,) = state.pending_approvals
+    decision = ApprovalDecision(tenant="rejecting", request_id=request.id, approved=False, decided_by="lead", reason="too high")
+    await call_until_up(offline_runtime, "approve", decision, RunSummary)
+    state = await wait_for(offline_runtime, "rejecting", state.run_id)
+    assert state.plan is not None and state.plan.step("refund").status == StepStatus.SKIPPED
+    outbox = offline_runtime.config.data_dir / "outbox" / "refunds.jsonl"
+    assert not outbox.exists() or "ORD-519876" not in outbox.read_text()
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
