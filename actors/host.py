@@ -136,6 +136,10 @@ class Transport(Protocol):
         """Deliver a request."""
         ...
 
+    async def ready(self) -> None:
+        """Return once the service can take requests."""
+        ...
+
 
 @dataclass
 class LocalTransport:
@@ -146,6 +150,9 @@ class LocalTransport:
     async def send(self, method: str, payload: bytes) -> bytes:
         """Deliver a request in-process."""
         return await _dispatch(self.service, method, payload)
+
+    async def ready(self) -> None:
+        """An in-process service is always ready."""
 
 
 @dataclass
@@ -169,6 +176,19 @@ class RayTransport:
             raise
         except ray.exceptions.RayActorError as exc:
             raise ActorLost(f"actor serving {method!r} was lost: {type(exc).__name__}", method=method) from None
+
+    async def ready(self, timeout_s: float = 60.0) -> None:
+        """Wait until the actor answers (after a restart, its constructor has run again)."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout_s
+        while True:
+            try:
+                await asyncio.wait_for(self.handle.ping.remote(), max(0.1, end - loop.time()))  # type: ignore[arg-type]
+                return
+            except (ray.exceptions.RayActorError, TimeoutError) as exc:
+                if loop.time() >= end:
+                    raise ActorLost(f"actor did not come back within {timeout_s}s", cause=type(exc).__name__) from None
+                await asyncio.sleep(0.2)
 
 
 @dataclass

@@ -133,3 +133,7 @@ class SpecialistClient:
     async def lookup(self, assignment: TaskAssignment) -> Contract:
         """Ask the specialist for a step it ran or is running."""
         return await self._client.call("lookup", assignment, Contract)
+
+    async def ready(self) -> None:
+        """Wait until the specialist's actor answers again."""
+        await self._client.transport.ready()

@@ -8,6 +8,7 @@ services), so the pool's logic never touches Ray.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -115,10 +116,19 @@ class SpecialistPool:
                 error = str(exc)
                 if self.on_redispatch is not None and attempt < self.max_redispatch:
                     self.on_redispatch(assignment, error)
-                await asyncio.sleep(min(0.2 * 2**attempt, 2.0))
+                await self._await_ready(replica, attempt)
             finally:
                 await self._release(replica)
         raise ActorLost(f"{self.role}: step {assignment.step.id} lost {self.max_redispatch + 1} times: {error}")
+
+    async def _await_ready(self, replica: Replica, attempt: int) -> None:
+        # A lost actor restarts: wait until it answers rather than burn re-dispatches on it.
+        ready = getattr(replica.ref, "ready", None)
+        if ready is None:
+            await asyncio.sleep(min(0.2 * 2**attempt, 2.0))
+            return
+        with contextlib.suppress(ActorLost):
+            await ready()
 
     async def recover(self, assignment: TaskAssignment) -> TaskResult | None:
         """Find a result for a step some replica ran (or is running) before the supervisor restarted."""
