@@ -147,6 +147,9 @@ class RayReplicaSource:
         """Start (or find) the replica actor and return a client of it."""
         strategy = "SPREAD" if self.config.spread else None
         options = self.config.options(replica_name(role, index), scheduling_strategy=strategy, max_concurrency=32)
+        # Replicas outlive a supervisor restart (a non-detached actor dies with its creator),
+        # so the steps they run survive it; Runtime.stop_actors removes them.
+        options = options.model_copy(update={"lifetime": "detached"})
         handle = spawn(SpecialistFactory(self.config, role, index), options)
         await handle.ping.remote()  # type: ignore[attr-defined]
         self.handles[(role, index)] = handle

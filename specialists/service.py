@@ -49,28 +49,37 @@ class SpecialistService:
         self._agent = agent
         self._ledger: OrderedDict[_Key, asyncio.Future[TaskResult]] = OrderedDict()
         self._size = ledger_size
+        self._running: set[asyncio.Task[None]] = set()
         self.executions = 0
 
     async def run(self, assignment: TaskAssignment) -> TaskResult:
         """Run a step (or join / replay the run of the same step)."""
         key = _key(assignment)
         known = self._ledger.get(key)
-        if known is not None:
-            return await asyncio.shield(known)
-        future: asyncio.Future[TaskResult] = asyncio.get_running_loop().create_future()
-        self._ledger[key] = future
-        while len(self._ledger) > self._size:
-            self._ledger.popitem(last=False)
+        if known is None:
+            known = asyncio.get_running_loop().create_future()
+            self._ledger[key] = known
+            while len(self._ledger) > self._size:
+                self._ledger.popitem(last=False)
+            # The step runs in a task of its own: when the caller goes away (its supervisor
+            # died and Ray cancelled the call), the step finishes anyway for whoever asks next.
+            task = asyncio.ensure_future(self._execute(key, assignment, known))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+        return await asyncio.shield(known)
+
+    async def _execute(self, key: _Key, assignment: TaskAssignment, future: asyncio.Future[TaskResult]) -> None:
+        self.executions += 1
         try:
-            self.executions += 1
             result = self._checked(await self._agent.run(assignment))
         except BaseException as exc:
             self._ledger.pop(key, None)
             future.set_exception(exc)
-            future.exception()  # mark retrieved: joiners re-raise it themselves
-            raise
+            future.exception()  # retrieved here; every waiter re-raises it
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            return
         future.set_result(result)
-        return result
 
     async def lookup(self, assignment: TaskAssignment) -> Contract:
         """Return the result of a step this replica ran or is running, else ``Ack(ok=False)``."""

@@ -101,7 +101,9 @@ class SupervisorService:
         for state in self._store.unfinished():
             self._rec.emit(state.run_id, "note", data={"resumed": state.status.value})
             if state.status not in (RunStatus.WAITING_APPROVAL, RunStatus.WAITING_INPUT):
-                self._launch(await self._engine.resume(state))
+                # Resuming waits on steps still in flight on the replicas, and those report
+                # trace events back here: it must not hold up start(), which every call awaits.
+                self._launch(state, resume=True)
 
     async def submit(self, goal: Goal) -> RunSummary:
         """Accept a goal and start its run."""
@@ -207,10 +209,15 @@ class SupervisorService:
             raise NotFound(f"no run {run_id} for tenant {tenant}", run_id=run_id)
         return state
 
-    def _launch(self, state: RunState) -> None:
-        task = asyncio.ensure_future(self._engine.drive(state))
+    def _launch(self, state: RunState, resume: bool = False) -> None:
+        task = asyncio.ensure_future(self._drive(state, resume))
         self._tasks[state.run_id] = task
         task.add_done_callback(lambda t, rid=state.run_id: self._tasks.pop(rid, None) if self._tasks.get(rid) is t else None)
+
+    async def _drive(self, state: RunState, resume: bool) -> RunState:
+        if resume:
+            state = await self._engine.resume(state)
+        return await self._engine.drive(state)
 
     def _note_redispatch(self, assignment: object, error: str) -> None:
         run_id = getattr(assignment, "run_id", None)
