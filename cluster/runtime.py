@@ -12,6 +12,7 @@ second client finds them again by name.
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +20,18 @@ from pathlib import Path
 import ray
 from pydantic import BaseModel, ConfigDict, Field
 
-from actors import ActorOptions, OfflineModel, OpenAIChatModel, RayTransport, RemoteEventSink, ServiceClient, spawn
-from contracts import ChatModel, SpecialistRef
+from actors import (
+    ActorOptions,
+    OfflineModel,
+    OpenAIChatModel,
+    RayTransport,
+    RemoteEventSink,
+    ServiceClient,
+    Tool,
+    spawn,
+)
+from cluster.settings import DEFAULT_NAMESPACE, ModelSettings
+from contracts import ChatModel, ConfigError, SpecialistRef
 from memory import MemoryClient, MemoryConfig, MemoryService
 from specialists.factory import build_specialist, tool_catalog
 from specialists.roles import RoleCatalog
@@ -28,7 +39,6 @@ from specialists.service import SpecialistClient
 from supervisor.config import SupervisorConfig
 from supervisor.planner import WorkflowCatalog
 from supervisor.service import SupervisorService
-from cluster.settings import DEFAULT_NAMESPACE, ModelSettings
 
 __all__ = ["MEMORY_ACTOR", "SUPERVISOR_ACTOR", "Runtime", "RuntimeConfig", "connect", "replica_name"]
 
@@ -52,6 +62,8 @@ class RuntimeConfig(BaseModel):
         replicas: Replicas per role (default: each role's own).
         detached: Actors outlive the client that created them.
         roles_file: Extra roles (JSON or YAML) to load.
+        tool_modules: Importable modules of your own tools: each exposes ``TOOLS``, a sequence of
+            ``actors.Tool`` (made with ``@tool``); roles name them like built-in tools.
         workflows: Workflow files to load.
         supervisor: Supervisor settings.
         num_cpus: Logical CPUs of a local cluster this runtime starts.
@@ -68,6 +80,7 @@ class RuntimeConfig(BaseModel):
     replicas: dict[str, int] = Field(default_factory=dict)
     detached: bool = True
     roles_file: Path | None = None
+    tool_modules: tuple[str, ...] = ()
     workflows: tuple[Path, ...] = ()
     supervisor: SupervisorConfig = SupervisorConfig()
     num_cpus: int | None = None
@@ -97,6 +110,16 @@ def _client(name: str, namespace: str) -> ServiceClient:
     return ServiceClient(RayTransport(ray.get_actor(name, namespace=namespace)), label=name)
 
 
+def _user_tools(modules: tuple[str, ...]) -> tuple[Tool, ...]:
+    found: list[Tool] = []
+    for name in modules:
+        tools = getattr(importlib.import_module(name), "TOOLS", None)
+        if tools is None or not all(isinstance(t, Tool) for t in tools):
+            raise ConfigError(f"tool module {name} must define TOOLS, a sequence of actors.Tool", module=name)
+        found.extend(tools)
+    return tuple(found)
+
+
 def _chat_model(settings: ModelSettings) -> ChatModel:
     openai = settings.openai_config()
     return OfflineModel() if openai is None else OpenAIChatModel(openai)
@@ -110,7 +133,9 @@ class MemoryFactory:
 
     def __call__(self) -> MemoryService:
         return MemoryService(
-            MemoryConfig(data_dir=self.config.data_dir / "memory", default_allowed_categories=("general", "run_summary"))
+            MemoryConfig(
+                data_dir=self.config.data_dir / "memory", default_allowed_categories=("general", "run_summary")
+            )
         )
 
 
@@ -128,7 +153,7 @@ class SpecialistFactory:
         return build_specialist(
             cfg.roles().get(self.role),
             _chat_model(cfg.model),
-            catalog=tool_catalog(cfg.data_dir / "outbox"),
+            catalog=tool_catalog(cfg.data_dir / "outbox", extra=_user_tools(cfg.tool_modules)),
             events=RemoteEventSink(_client(SUPERVISOR_ACTOR, cfg.namespace), method="record"),
             memory=MemoryClient(_client(MEMORY_ACTOR, cfg.namespace)),
             ledger_path=cfg.data_dir / "ledger.sqlite",

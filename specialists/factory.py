@@ -26,7 +26,11 @@ def tool_catalog(outbox_dir: Path | str | None = None, extra: tuple[Tool, ...] =
 def approval_policy(tools: tuple[Tool, ...]) -> PolicyGate:
     """The default gate: reads run, every write waits for a person's approval."""
     return RuleGate(
-        [PolicyRule(verdict="needs_approval", writes=True, reason="this action leaves the runtime; a person must approve it")],
+        [
+            PolicyRule(
+                verdict="needs_approval", writes=True, reason="this action leaves the runtime; a person must approve it"
+            )
+        ],
         tools=tools,
     )
 

@@ -53,7 +53,9 @@ def outbox_tools(directory: Path | str) -> tuple[Tool, ...]:
         return _append_once(root / "messages.jsonl", idempotency_key, record)
 
     @tool(writes=True, output="payment", timeout_s=10.0)
-    def issue_refund(order_id: str, amount: float, reason: str, idempotency_key: str, ctx: ToolContext) -> dict[str, object]:
+    def issue_refund(
+        order_id: str, amount: float, reason: str, idempotency_key: str, ctx: ToolContext
+    ) -> dict[str, object]:
         """Issue a refund of an amount for an order to the customer.
 
         Args:

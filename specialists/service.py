@@ -93,10 +93,12 @@ class SpecialistService:
             produced = [a for a in result.artifacts if a.name != self.role.output]
             if not produced:
                 # Every tool call failed: an answer written around the failures is not grounded.
-                return result.model_copy(update={
-                    "status": TaskStatus.FAILED,
-                    "error": ErrorInfo(type="ToolError", message=f"every tool call failed: {result.summary[:400]}"),
-                })
+                return result.model_copy(
+                    update={
+                        "status": TaskStatus.FAILED,
+                        "error": ErrorInfo(type="ToolError", message=f"every tool call failed: {result.summary[:400]}"),
+                    }
+                )
         schema = self.role.output_schema
         if schema is None or result.status != TaskStatus.SUCCEEDED:
             return result
@@ -104,10 +106,12 @@ class SpecialistService:
         problem = _schema_problem(output.data if output else None, schema)
         if problem is None:
             return result
-        return result.model_copy(update={
-            "status": TaskStatus.FAILED,
-            "error": ErrorInfo(type="OutputContractError", message=f"{self.role.name} output: {problem}"),
-        })
+        return result.model_copy(
+            update={
+                "status": TaskStatus.FAILED,
+                "error": ErrorInfo(type="OutputContractError", message=f"{self.role.name} output: {problem}"),
+            }
+        )
 
 
 def _schema_problem(data: object, schema: JsonObject) -> str | None:

@@ -37,7 +37,9 @@ def qa_verdict(result: TaskResult) -> tuple[bool, list[str]]:
         if head.startswith(("pass", "verdict: pass")):
             return True, []
         if head.startswith(("fail", "reject", "verdict: fail")):
-            return False, [line.strip("- ") for line in artifact.text.splitlines()[1:] if line.strip()] or [artifact.text]
+            return False, [line.strip("- ") for line in artifact.text.splitlines()[1:] if line.strip()] or [
+                artifact.text
+            ]
     return False, ["QA returned no verdict"]
 
 
@@ -50,7 +52,9 @@ def _defect_text(defect: JsonValue) -> str:
 
 def _latest_result(state: RunState, step_id: str) -> TaskResult | None:
     # A retried or fixed step (s2.r1, s2.fix1) stands in for the step it replaced.
-    matches = [r for sid, r in state.results.items() if sid.split(".")[0] == step_id and r.status == TaskStatus.SUCCEEDED]
+    matches = [
+        r for sid, r in state.results.items() if sid.split(".")[0] == step_id and r.status == TaskStatus.SUCCEEDED
+    ]
     return matches[-1] if matches else None
 
 
@@ -77,7 +81,9 @@ def _compare(value: JsonValue, op: str, expected: JsonValue) -> bool:
     if op == "truthy":
         return bool(value)
     if op == "eq":
-        return value == expected or (isinstance(value, str) and isinstance(expected, str) and value.lower() == expected.lower())
+        return value == expected or (
+            isinstance(value, str) and isinstance(expected, str) and value.lower() == expected.lower()
+        )
     if op == "ne":
         return not _compare(value, "eq", expected)
     if op == "contains":
@@ -104,8 +110,13 @@ def follow_up_steps(step: Step, result: TaskResult, planner: RulePlanner) -> lis
         role = planner.best_role(str(item["instruction"])) if not isinstance(role_name, str) else None
         name = role_name if isinstance(role_name, str) else (role.name if role else step.role)
         steps.append(
-            Step(id=f"{step.id}.f{i}", role=name, instruction=str(item["instruction"]), depends_on=(step.id,),
-                 allowed_tools=step.allowed_tools if name == step.role else (role.tools if role else ()))
+            Step(
+                id=f"{step.id}.f{i}",
+                role=name,
+                instruction=str(item["instruction"]),
+                depends_on=(step.id,),
+                allowed_tools=step.allowed_tools if name == step.role else (role.tools if role else ()),
+            )
         )
     return steps
 

@@ -63,8 +63,7 @@ def profile_table(attachment: Attachment) -> TableProfile | None:
     period = next((h for p in _PERIOD_NAMES for h in headers if h.lower() == p), None)
     nums = tuple(h for h in headers if h != period and numeric(h))
     keys = tuple(
-        h for h in headers
-        if h not in nums and h.lower() not in _PERIOD_NAMES and 1 < len({r[h] for r in rows}) <= 20
+        h for h in headers if h not in nums and h.lower() not in _PERIOD_NAMES and 1 < len({r[h] for r in rows}) <= 20
     )
     return TableProfile(attachment.name, nums, keys, period)
 
@@ -126,7 +125,9 @@ def _title(goal: Goal) -> str:
     first = next((c for c in clauses if _VERB_FIRST.match(c)), clauses[0] if clauses else "")
     noun = _LEADING_VERB.sub("", first).strip()
     noun = re.sub(r"(?i)^report\s+", "", noun)
-    noun = re.sub(r"(?i)\s+(?:in|from|using|with|as|for)\s+(?:\S+\.\w{2,4}\b|the latest|an? |the (?:team|reader)).*$", "", noun)
+    noun = re.sub(
+        r"(?i)\s+(?:in|from|using|with|as|for)\s+(?:\S+\.\w{2,4}\b|the latest|an? |the (?:team|reader)).*$", "", noun
+    )
     noun = re.sub(r"(?i)^(?:the|a|an|our)\s+", "", noun)
     return (noun[:1].upper() + noun[1:])[:80] or "Summary"
 

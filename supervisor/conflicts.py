@@ -64,8 +64,15 @@ def claims_of(results: Mapping[str, TaskResult], order: Sequence[str]) -> list[C
             for fact in facts if isinstance(facts, list) else ():
                 if isinstance(fact, dict) and isinstance(fact.get("value"), int | float) and fact.get("label"):
                     claims.append(
-                        Claim(str(fact["label"]), float(fact["value"]), str(fact.get("unit", "")),  # type: ignore[arg-type]
-                              str(fact.get("source", "")), step_id, result.role, position)
+                        Claim(
+                            str(fact["label"]),
+                            float(fact["value"]),
+                            str(fact.get("unit", "")),  # type: ignore[arg-type]
+                            str(fact.get("source", "")),
+                            step_id,
+                            result.role,
+                            position,
+                        )
                     )
     return claims
 

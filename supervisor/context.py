@@ -32,8 +32,11 @@ from specialists.tools.retrieval import search_documents
 __all__ = ["attachment_artifacts", "estimate_tokens", "fit_to_budget", "gather_context", "rewrite_query", "step_inputs"]
 
 _STOP = frozenset(
-    "a an the and or of to for with in on at by from into about as is are be this that these those it its our "
-    "their your my we you they use using please prepare draft write make do give me us team".split()
+    (  # noqa: SIM905  (a word list reads better as text)
+        "a an the and or of to for with in on at by from into about as is are be this that these those "
+        "it its our their your my we you they use using please prepare draft write make do give me us "
+        "team "
+    ).split()
 )
 _DOC_TYPES = ("text/markdown", "text/plain")
 
@@ -131,7 +134,9 @@ async def _memory_items(memory: MemoryRef, identity: Identity, goal: Goal, query
     )
     try:
         hits = await memory.search(
-            MemoryQuery(caller=identity, partitions=partitions, text=query, k=5, recency_weight=0.2, reason="step context")
+            MemoryQuery(
+                caller=identity, partitions=partitions, text=query, k=5, recency_weight=0.2, reason="step context"
+            )
         )
     except AccessDenied:
         return []

@@ -96,8 +96,12 @@ class RunEngine:
             if pool is not None:
                 found = await pool.recover(await self.scheduler.assignment(state, step))
             if found is not None and found.status == TaskStatus.SUCCEEDED:
-                self._rec.emit(state.run_id, "note", step_id=step.id, data={"recovered": "result of the run before restart"})
-                state = state.model_copy(update={"results": {**state.results, step.id: found}, "cost": state.cost + found.cost})
+                self._rec.emit(
+                    state.run_id, "note", step_id=step.id, data={"recovered": "result of the run before restart"}
+                )
+                state = state.model_copy(
+                    update={"results": {**state.results, step.id: found}, "cost": state.cost + found.cost}
+                )
                 state = set_step_status(state, step.id, StepStatus.SUCCEEDED)
             else:
                 self._rec.emit(state.run_id, "step_redispatched", step_id=step.id, data={"why": "supervisor restarted"})
@@ -122,9 +126,16 @@ class RunEngine:
             return self._rec.move(state, RunStatus.FAILED, reason=str(exc), error=f"goal rejected: {exc}")
         if report.question:
             question = ClarificationRequest(id=new_id("ask"), run_id=state.run_id, question=report.question)
-            self._rec.emit(state.run_id, "clarification_requested", data={"id": question.id, "question": question.question})
-            return self._rec.move(state, RunStatus.WAITING_INPUT, reason="goal is ambiguous",
-                                  intake=report.as_json(), pending_question=question)
+            self._rec.emit(
+                state.run_id, "clarification_requested", data={"id": question.id, "question": question.question}
+            )
+            return self._rec.move(
+                state,
+                RunStatus.WAITING_INPUT,
+                reason="goal is ambiguous",
+                intake=report.as_json(),
+                pending_question=question,
+            )
         return self._rec.move(state, RunStatus.PLAN, reason="goal normalised", intake=report.as_json())
 
     def _plan(self, state: RunState) -> RunState:
@@ -135,9 +146,15 @@ class RunEngine:
         missing = sorted({s.role for s in plan.steps} - set(self._pools))
         if missing:
             raise AgentRTError(f"plan needs roles without a pool: {missing}")
-        self._rec.emit(state.run_id, "plan", data={
-            "version": plan.version, "rationale": plan.rationale,
-            "steps": [{"id": s.id, "role": s.role, "depends_on": list(s.depends_on)} for s in plan.steps]})
+        self._rec.emit(
+            state.run_id,
+            "plan",
+            data={
+                "version": plan.version,
+                "rationale": plan.rationale,
+                "steps": [{"id": s.id, "role": s.role, "depends_on": list(s.depends_on)} for s in plan.steps],
+            },
+        )
         return self._rec.move(state, RunStatus.EXECUTE, reason="plan ready", plan=plan)
 
     async def _output(self, state: RunState) -> RunState:
@@ -149,7 +166,11 @@ class RunEngine:
         offline = any(r.offline for r in state.results.values())
         verifier = any(self._roles.get(s.role).verifies for s in state.plan.steps)
         lines = [deliverable.text if deliverable else "(no deliverable)", "", "---"]
-        lines.append("Verified by QA: yes" if state.verified else ("Verified by QA: NO" if verifier else "Not verified: no QA role"))
+        lines.append(
+            "Verified by QA: yes"
+            if state.verified
+            else ("Verified by QA: NO" if verifier else "Not verified: no QA role")
+        )
         if offline:
             lines.append("Produced with the agentrt offline model (deterministic rules, not a language model).")
         state = self._rec.save(state, artifacts=artifacts, output="\n".join(lines))
@@ -159,7 +180,9 @@ class RunEngine:
 
     def _deliverable(self, state: RunState) -> Artifact | None:
         assert state.plan is not None
-        done = [s for s in state.plan.steps if s.status == StepStatus.SUCCEEDED and not self._roles.get(s.role).verifies]
+        done = [
+            s for s in state.plan.steps if s.status == StepStatus.SUCCEEDED and not self._roles.get(s.role).verifies
+        ]
         if not done:
             return None
         last = max(done, key=lambda s: (self._roles.get(s.role).stage, state.plan.steps.index(s)))  # type: ignore[union-attr]
@@ -181,22 +204,52 @@ class RunEngine:
         refs: list[str] = []
         try:
             text = f"Goal: {state.goal.text}\nResult: {(deliverable.text if deliverable else state.output)[:2000]}"
-            ack = await self._memory.write(MemoryWrite(caller=me, partition=shared, texts=(text,), category="run_summary",
-                                                       source=f"run:{state.run_id}", reason="verified run result"))
+            ack = await self._memory.write(
+                MemoryWrite(
+                    caller=me,
+                    partition=shared,
+                    texts=(text,),
+                    category="run_summary",
+                    source=f"run:{state.run_id}",
+                    reason="verified run result",
+                )
+            )
             refs.extend(ack.record_ids)
             if ack.refused:
                 self._rec.emit(state.run_id, "memory", data={"refused": ack.refused})
             order = [s.id for s in state.plan.steps]
             for claim in claims_of(state.results, order)[:50]:
-                fact = MemoryFact(partition=shared, key=claim.label, value=claim.value, source=claim.source or claim.role,
-                                  category="run_summary")
-                fack = await self._memory.put_fact(FactWrite(caller=me, fact=fact, reason=f"verified in run {state.run_id}"))
+                fact = MemoryFact(
+                    partition=shared,
+                    key=claim.label,
+                    value=claim.value,
+                    source=claim.source or claim.role,
+                    category="run_summary",
+                )
+                fack = await self._memory.put_fact(
+                    FactWrite(caller=me, fact=fact, reason=f"verified in run {state.run_id}")
+                )
                 if fack.conflicts:
-                    answer = await self._memory.resolve(FactResolution(caller=me, partition=shared, key=claim.label,
-                                                                       rule="recency", reason="a verified run supersedes older values"))
-                    self._rec.emit(state.run_id, "conflict_resolved", data={
-                        "label": claim.label, "rule": "recency", "why": "new verified fact contradicts memory",
-                        "previous": [f.value for f in fack.conflicts], "chosen": answer.resolved.value if answer.resolved else None})
+                    answer = await self._memory.resolve(
+                        FactResolution(
+                            caller=me,
+                            partition=shared,
+                            key=claim.label,
+                            rule="recency",
+                            reason="a verified run supersedes older values",
+                        )
+                    )
+                    self._rec.emit(
+                        state.run_id,
+                        "conflict_resolved",
+                        data={
+                            "label": claim.label,
+                            "rule": "recency",
+                            "why": "new verified fact contradicts memory",
+                            "previous": [f.value for f in fack.conflicts],
+                            "chosen": answer.resolved.value if answer.resolved else None,
+                        },
+                    )
         except AgentRTError as exc:
             self._rec.emit(state.run_id, "memory", data={"error": f"{type(exc).__name__}: {exc}"})
         self._rec.emit(state.run_id, "memory", data={"stored": refs})

@@ -150,7 +150,9 @@ class StepScheduler:
         elif not verifying and state.status == RunStatus.VERIFY:
             state = self._rec.move(state, RunStatus.EXECUTE, reason=f"{step.id} runs after replanning")
         state = self._rec.save(set_step_status(state, step.id, StepStatus.RUNNING))
-        self._rec.emit(state.run_id, "step_started", step_id=step.id, data={"role": step.role, "instruction": step.instruction})
+        self._rec.emit(
+            state.run_id, "step_started", step_id=step.id, data={"role": step.role, "instruction": step.instruction}
+        )
         task = asyncio.ensure_future(self.run_step(state, step))
         in_flight[task] = step.id
         self._report_load(step.role)
@@ -173,7 +175,10 @@ class StepScheduler:
             result = await asyncio.wait_for(pool.run(assignment), self._config.step_timeout_s)
         except (AgentRTError, TimeoutError) as exc:
             result = TaskResult(
-                run_id=state.run_id, step_id=step.id, status=TaskStatus.FAILED, role=step.role,
+                run_id=state.run_id,
+                step_id=step.id,
+                status=TaskStatus.FAILED,
+                role=step.role,
                 error=ErrorInfo(type=type(exc).__name__, message=str(exc) or "step timed out"),
             )
         self._rec.metrics.step_finished(step.role, result.status.value, time.monotonic() - started)
@@ -192,7 +197,9 @@ class StepScheduler:
         return TaskAssignment(
             run_id=state.run_id,
             step=step,
-            caller=Identity(tenant=state.goal.tenant, agent=step.role, role="agent", user=state.goal.user, run_id=state.run_id),
+            caller=Identity(
+                tenant=state.goal.tenant, agent=step.role, role="agent", user=state.goal.user, run_id=state.run_id
+            ),
             goal_text=state.goal.text,
             context=context,
             inputs=step_inputs(state.plan, state, step, self._roles.get(step.role).consumes),
@@ -212,8 +219,17 @@ class StepScheduler:
         results = {**state.results, step_id: result}
         state = state.model_copy(update={"results": results, "cost": state.cost + result.cost})
         self._rec.emit(
-            state.run_id, "step_finished", step_id=step_id, tokens=result.cost.tokens, error=result.error,
-            data={"role": step.role, "status": result.status.value, "summary": result.summary[:500], "agent": result.agent},
+            state.run_id,
+            "step_finished",
+            step_id=step_id,
+            tokens=result.cost.tokens,
+            error=result.error,
+            data={
+                "role": step.role,
+                "status": result.status.value,
+                "summary": result.summary[:500],
+                "agent": result.agent,
+            },
         )
         if result.status == TaskStatus.NEEDS_APPROVAL:
             request = approval_request(state.run_id, step, result)
@@ -229,8 +245,12 @@ class StepScheduler:
         follow_ups = follow_up_steps(step, result, self._planner)
         if follow_ups and state.replans < self._config.max_replans:
             plan = add_follow_ups(state.plan, step_id, follow_ups)  # type: ignore[arg-type]
-            self._rec.emit(state.run_id, "replan", step_id=step_id, data={
-                "reason": "new facts", "version": plan.version, "added": [s.id for s in follow_ups]})
+            self._rec.emit(
+                state.run_id,
+                "replan",
+                step_id=step_id,
+                data={"reason": "new facts", "version": plan.version, "added": [s.id for s in follow_ups]},
+            )
             state = self._rec.save(state, plan=plan, replans=state.replans + 1)
         return state
 
@@ -238,13 +258,25 @@ class StepScheduler:
         assert state.plan is not None
         state = set_step_status(state, step.id, StepStatus.FAILED)
         error = result.error.message if result.error else "step failed"
-        attempts = sum(1 for s in state.plan.steps if s.id.split(".")[0] == step.id.split(".")[0] and ".fix" not in s.id)
+        attempts = sum(
+            1 for s in state.plan.steps if s.id.split(".")[0] == step.id.split(".")[0] and ".fix" not in s.id
+        )
         plan = None
         if state.replans < self._config.max_replans:
             plan = retry_failed_step(state.plan, step.id, error, attempts, self._config.max_step_attempts)
         if plan is None:
-            return self._rec.move(state, RunStatus.FAILED, reason=f"step {step.id} failed: {error}", error=f"step {step.id} failed: {error}")
-        self._rec.emit(state.run_id, "replan", step_id=step.id, data={"reason": "step failed", "error": error, "version": plan.version})
+            return self._rec.move(
+                state,
+                RunStatus.FAILED,
+                reason=f"step {step.id} failed: {error}",
+                error=f"step {step.id} failed: {error}",
+            )
+        self._rec.emit(
+            state.run_id,
+            "replan",
+            step_id=step.id,
+            data={"reason": "step failed", "error": error, "version": plan.version},
+        )
         return self._rec.save(state, plan=plan, replans=state.replans + 1)
 
     def _after_verdict(self, state: RunState, step: Step, result: TaskResult) -> RunState:
@@ -257,8 +289,12 @@ class StepScheduler:
             reason = f"QA rejected the result: {'; '.join(defects[:5])}"
             return self._rec.move(state, RunStatus.FAILED, reason=reason, error=reason, verified=False)
         plan = fix_after_rejection(state.plan, step.id, producer, defects)
-        self._rec.emit(state.run_id, "replan", step_id=step.id, data={
-            "reason": "QA rejected", "defects": defects[:20], "version": plan.version, "fix_of": producer})
+        self._rec.emit(
+            state.run_id,
+            "replan",
+            step_id=step.id,
+            data={"reason": "QA rejected", "defects": defects[:20], "version": plan.version, "fix_of": producer},
+        )
         return self._rec.save(state, plan=plan, replans=state.replans + 1, verified=False)
 
     def _deliverable_of(self, state: RunState, qa_step: Step) -> str | None:
@@ -272,9 +308,15 @@ class StepScheduler:
     def _settle_conflicts(self, state: RunState) -> None:
         assert state.plan is not None
         order = [s.id for s in state.plan.steps]
-        qa_passed = {d for s in state.plan.steps if self._roles.get(s.role).verifies
-                     and s.status == StepStatus.SUCCEEDED and qa_verdict(state.results[s.id])[0] for d in s.depends_on}
-        for label, group in find_conflicts(claims_of(state.results, order)).items():
+        qa_passed = {
+            d
+            for s in state.plan.steps
+            if self._roles.get(s.role).verifies
+            and s.status == StepStatus.SUCCEEDED
+            and qa_verdict(state.results[s.id])[0]
+            for d in s.depends_on
+        }
+        for group in find_conflicts(claims_of(state.results, order)).values():
             decision = resolve_conflict(group, self._config.source_rank, qa_passed)
             self._rec.emit(state.run_id, "conflict_resolved", data=decision.as_json())
 
@@ -297,8 +339,15 @@ class StepScheduler:
             elif step.id in s.depends_on:
                 s = s.model_copy(update={"depends_on": s.depends_on + sub_ids})
             steps.append(s)
-        plan = state.plan.model_copy(update={"version": state.plan.version + 1, "steps": tuple(steps) + tuple(sub_steps)})
-        self._rec.emit(state.run_id, "replan", step_id=step.id, data={"reason": "sub-plan", "added": list(sub_ids), "version": plan.version})
+        plan = state.plan.model_copy(
+            update={"version": state.plan.version + 1, "steps": tuple(steps) + tuple(sub_steps)}
+        )
+        self._rec.emit(
+            state.run_id,
+            "replan",
+            step_id=step.id,
+            data={"reason": "sub-plan", "added": list(sub_ids), "version": plan.version},
+        )
         return self._rec.save(state, plan=plan)
 
     def _after_plan_drained(self, state: RunState) -> RunState:
@@ -312,7 +361,9 @@ class StepScheduler:
             return self._rec.move(state, RunStatus.FAILED, reason=reason, error=reason)
         return self._rec.move(state, RunStatus.OUTPUT, reason="every step finished")
 
-    async def _stop_for_budget(self, state: RunState, problem: str, in_flight: dict[asyncio.Task[TaskResult], str]) -> RunState:
+    async def _stop_for_budget(
+        self, state: RunState, problem: str, in_flight: dict[asyncio.Task[TaskResult], str]
+    ) -> RunState:
         if in_flight:
             done, _ = await asyncio.wait(in_flight)
             for task in done:
@@ -320,4 +371,6 @@ class StepScheduler:
             in_flight.clear()
         self._rec.emit(state.run_id, "budget", data={"spent": problem})
         self._rec.metrics.error("budget")
-        return self._rec.move(state, RunStatus.FAILED, reason=f"budget spent: {problem}", error=f"budget spent: {problem}")
+        return self._rec.move(
+            state, RunStatus.FAILED, reason=f"budget spent: {problem}", error=f"budget spent: {problem}"
+        )

@@ -45,7 +45,9 @@ _FORBIDDEN = (
     re.compile(r"(?i)\bignore (?:all|your|previous) (?:instructions|rules)\b"),
 )
 
-_VAGUE = re.compile(r"(?i)^(?:do|fix|handle|check|help|sort|make)\s+(?:it|this|that|things|stuff)(?:\s+(?:now|please|asap))?[.!]*$")
+_VAGUE = re.compile(
+    r"(?i)^(?:do|fix|handle|check|help|sort|make)\s+(?:it|this|that|things|stuff)(?:\s+(?:now|please|asap))?[.!]*$"
+)
 _DATA_REFERENCE = re.compile(r"(?i)\b(?:attached|the (?:file|csv|data|spreadsheet|logs?|tickets|docs?))\b")
 
 
@@ -125,7 +127,9 @@ def _products(goal: Goal) -> list[str]:
 def _clarifying_question(goal: Goal, task_type: str) -> str | None:
     text = goal.text.strip()
     if _VAGUE.match(text) or (task_type == "general" and len(text.split()) < 3):
-        return f"Your goal {text!r} does not say what result you want. What should the run produce, and from which data?"
+        return (
+            f"Your goal {text!r} does not say what result you want. What should the run produce, and from which data?"
+        )
     if _DATA_REFERENCE.search(text) and not goal.attachments:
         return "The goal refers to attached data, but nothing is attached. Which file should the run use?"
     return None

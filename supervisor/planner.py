@@ -175,11 +175,18 @@ class RulePlanner:
         for i, role in enumerate(roles, start=1):
             # Gathering and analysis are independent of each other and run in parallel;
             # composing waits for everything produced before it.
-            earlier = tuple(s.id for s in steps if role.stage >= Stage.COMPOSE and self._roles.get(s.role).stage < role.stage)
+            earlier = tuple(
+                s.id for s in steps if role.stage >= Stage.COMPOSE and self._roles.get(s.role).stage < role.stage
+            )
             instruction = brief(role.stage, "; ".join(by_role[role.name]), goal)
             steps.append(
-                Step(id=f"{prefix}{i}", role=role.name, instruction=instruction, depends_on=earlier,
-                     allowed_tools=role.tools)
+                Step(
+                    id=f"{prefix}{i}",
+                    role=role.name,
+                    instruction=instruction,
+                    depends_on=earlier,
+                    allowed_tools=role.tools,
+                )
             )
         verifier = next((r for r in self._roles if r.verifies and r.replicas > 0), None)
         if verifier is not None:

@@ -94,7 +94,7 @@ class SpecialistPool:
     async def scale(self, replicas: int) -> PoolStats:
         """Grow or shrink to ``replicas``; shrinking drains replicas before stopping them."""
         active = [r for r in self._replicas if not r.retiring]
-        for i in range(len(active), replicas):
+        for _ in range(len(active), replicas):
             index = max((r.index for r in self._replicas), default=-1) + 1
             ref = await self.source.start_replica(self.role, index)
             self._replicas.append(Replica(index=index, ref=ref))

@@ -35,7 +35,9 @@ class Recorder:
         """Transition a run to ``status`` (checkpointed, traced, counted)."""
         new = self.save(state, status=status, **changes)
         if status != state.status:
-            self.emit(state.run_id, "run_state", data={"from": state.status.value, "to": status.value, "reason": reason})
+            self.emit(
+                state.run_id, "run_state", data={"from": state.status.value, "to": status.value, "reason": reason}
+            )
             self.metrics.run_transition(state.goal.tenant, state.status.value, status.value)
         return new
 
@@ -54,8 +56,14 @@ class Recorder:
         """Append one event to a run's trace."""
         clean, _ = redact_json(data or {})
         event = RunEvent(
-            run_id=run_id, type=type, step_id=step_id, actor=actor, data=clean,  # type: ignore[arg-type]
-            latency_s=latency_s, tokens=tokens, error=error,
+            run_id=run_id,
+            type=type,
+            step_id=step_id,
+            actor=actor,
+            data=clean,  # type: ignore[arg-type]
+            latency_s=latency_s,
+            tokens=tokens,
+            error=error,
         )
         return self.store.append_event(event)
 

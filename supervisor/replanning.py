@@ -41,7 +41,9 @@ def retry_failed_step(plan: Plan, step_id: str, error: str, attempts: int, max_a
     retry = failed.model_copy(
         update={
             "id": _next_id(plan, step_id.split(".")[0], "r"),
-            "instruction": f"{failed.instruction}\nThe previous attempt failed: {error[:500]}. Take a different approach.",
+            "instruction": (
+                f"{failed.instruction}\nThe previous attempt failed: {error[:500]}. Take a different approach."
+            ),
             "status": StepStatus.PENDING,
         }
     )

@@ -18,6 +18,7 @@ from contracts import (
     CancelRun,
     ClarificationAnswer,
     ContractError,
+    ErrorInfo,
     EventsQuery,
     Goal,
     MemoryRef,
@@ -33,7 +34,6 @@ from contracts import (
     StepStatus,
     TaskResult,
     TaskStatus,
-    ErrorInfo,
     new_id,
 )
 from specialists.roles import RoleCatalog
@@ -50,8 +50,13 @@ __all__ = ["SupervisorService"]
 
 
 def _summary(state: RunState) -> RunSummary:
-    return RunSummary(run_id=state.run_id, tenant=state.goal.tenant, status=state.status,
-                      goal=state.goal.text[:200], updated_at=state.updated_at)
+    return RunSummary(
+        run_id=state.run_id,
+        tenant=state.goal.tenant,
+        status=state.status,
+        goal=state.goal.text[:200],
+        updated_at=state.updated_at,
+    )
 
 
 class SupervisorService:
@@ -151,22 +156,42 @@ class SupervisorService:
 
     async def approve(self, decision: ApprovalDecision) -> RunSummary:
         """Approve or reject a pending approval request; the run continues."""
-        state = next((s for s in self._store.of_tenant(decision.tenant)
-                      if any(r.id == decision.request_id for r in s.pending_approvals)), None)
+        state = next(
+            (
+                s
+                for s in self._store.of_tenant(decision.tenant)
+                if any(r.id == decision.request_id for r in s.pending_approvals)
+            ),
+            None,
+        )
         if state is None:
             raise NotFound(f"no pending approval request {decision.request_id}", request_id=decision.request_id)
         request = next(r for r in state.pending_approvals if r.id == decision.request_id)
         pending = tuple(r for r in state.pending_approvals if r.id != request.id)
-        self._rec.emit(state.run_id, "approval_decided", step_id=request.step_id,
-                       data={"request": request.id, "approved": decision.approved, "by": decision.decided_by,
-                             "reason": decision.reason})
+        self._rec.emit(
+            state.run_id,
+            "approval_decided",
+            step_id=request.step_id,
+            data={
+                "request": request.id,
+                "approved": decision.approved,
+                "by": decision.decided_by,
+                "reason": decision.reason,
+            },
+        )
         if decision.approved:
             state = set_step_status(state, request.step_id, StepStatus.PENDING)
             state = state.model_copy(update={"approved_calls": state.approved_calls + (request.id,)})
         else:
-            rejected = TaskResult(run_id=state.run_id, step_id=request.step_id, status=TaskStatus.FAILED,
-                                  role=state.plan.step(request.step_id).role if state.plan else "unknown",
-                                  error=ErrorInfo(type="ApprovalRejected", message=f"rejected by {decision.decided_by}: {decision.reason}"))
+            rejected = TaskResult(
+                run_id=state.run_id,
+                step_id=request.step_id,
+                status=TaskStatus.FAILED,
+                role=state.plan.step(request.step_id).role if state.plan else "unknown",
+                error=ErrorInfo(
+                    type="ApprovalRejected", message=f"rejected by {decision.decided_by}: {decision.reason}"
+                ),
+            )
             state = set_step_status(state, request.step_id, StepStatus.SKIPPED)
             state = state.model_copy(update={"results": {**state.results, request.step_id: rejected}})
         state = self._rec.save(state, pending_approvals=pending)
@@ -195,7 +220,9 @@ class SupervisorService:
             raise NotFound(f"no role {request.role!r}; known: {sorted(self.pools)}", role=request.role)
         stats = await pool.scale(request.replicas)
         self._rec.metrics.pool_load(stats.role, stats.replicas, stats.in_flight, stats.queued)
-        return Ack(detail=f"{stats.role}: {stats.replicas} replicas, {stats.in_flight} in flight, {stats.queued} queued")
+        return Ack(
+            detail=f"{stats.role}: {stats.replicas} replicas, {stats.in_flight} in flight, {stats.queued} queued"
+        )
 
     async def wait_idle(self) -> None:
         """Wait until no run is being driven (for tests and shutdown)."""
@@ -212,7 +239,9 @@ class SupervisorService:
     def _launch(self, state: RunState, resume: bool = False) -> None:
         task = asyncio.ensure_future(self._drive(state, resume))
         self._tasks[state.run_id] = task
-        task.add_done_callback(lambda t, rid=state.run_id: self._tasks.pop(rid, None) if self._tasks.get(rid) is t else None)
+        task.add_done_callback(
+            lambda t, rid=state.run_id: self._tasks.pop(rid, None) if self._tasks.get(rid) is t else None
+        )
 
     async def _drive(self, state: RunState, resume: bool) -> RunState:
         if resume:

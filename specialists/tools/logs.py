@@ -287,8 +287,12 @@ def find_first_error(
     evidence = [e for e in before if _LEVELS[e.level] >= _LEVELS["WARNING"]] + [error]
     passages = [Passage(text=c.quote, citation=c) for c in _cite(source, evidence)]
     return ErrorContext(
-        error=error, before=before, after=after, passages=passages,
-        follow_up=_upstream_follow_up(error, events, source), citations=_cite(source, [error]),
+        error=error,
+        before=before,
+        after=after,
+        passages=passages,
+        follow_up=_upstream_follow_up(error, events, source),
+        citations=_cite(source, [error]),
     )
 
 

@@ -17,7 +17,15 @@ from collections.abc import Sequence
 from specialists.tools._frozen import FrozenModel
 from specialists.tools.evidence import Citation, Passage
 
-__all__ = ["Bm25Index", "Definitions", "SearchResult", "TermDefinition", "chunk_document", "define_terms", "search_documents"]
+__all__ = [
+    "Bm25Index",
+    "Definitions",
+    "SearchResult",
+    "TermDefinition",
+    "chunk_document",
+    "define_terms",
+    "search_documents",
+]
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _WORD = re.compile(r"[a-z0-9]+")

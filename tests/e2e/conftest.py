@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from actors import OfflineModel, OpenAIProtocolServer, ServerReply, responder_for
 from cluster.runtime import Runtime, RuntimeConfig, connect
 from cluster.settings import ModelSettings
-from contracts import ActorLost, Attachment, Goal, RunEvent, RunEvents, RunQuery, RunState, EventsQuery, RunSummary
+from contracts import ActorLost, Attachment, EventsQuery, Goal, RunEvent, RunEvents, RunQuery, RunState, RunSummary
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 RECORDINGS = Path(__file__).resolve().parent / "recordings"
@@ -25,19 +25,24 @@ _MEDIA = {".csv": "text/csv", ".md": "text/markdown", ".log": "text/x-log", ".js
 WEEKLY_SALES = "Prepare the weekly sales summary and draft the mail to the team"
 INCIDENT = (
     "Investigate the checkout incident in app.log using runbook.md: when did it start, which service failed and "
-    "what was the root cause? Write an incident summary with impact, timeline, root cause, evidence and follow-up actions."
+    "what was the root cause? Write an incident summary with impact, timeline, root cause, evidence and "
+    "follow-up actions."
 )
 
 
 def attach(*paths: Path) -> tuple[Attachment, ...]:
     """The files as inline attachments."""
-    return tuple(Attachment(name=p.name, media_type=_MEDIA.get(p.suffix, "text/plain"), content=p.read_text()) for p in paths)
+    return tuple(
+        Attachment(name=p.name, media_type=_MEDIA.get(p.suffix, "text/plain"), content=p.read_text()) for p in paths
+    )
 
 
 def weekly_sales_goal(tenant: str = "acme") -> Goal:
     """The weekly sales example."""
     folder = EXAMPLES / "weekly_sales"
-    return Goal(text=WEEKLY_SALES, tenant=tenant, user="ann", attachments=attach(folder / "sales.csv", folder / "metrics.md"))
+    return Goal(
+        text=WEEKLY_SALES, tenant=tenant, user="ann", attachments=attach(folder / "sales.csv", folder / "metrics.md")
+    )
 
 
 def incident_goal(tenant: str = "acme") -> Goal:
@@ -51,8 +56,13 @@ def ticket_goal(ticket_id: str, tenant: str = "acme") -> Goal:
     folder = EXAMPLES / "triage"
     ticket = next(t for t in json.loads((folder / "tickets.json").read_text()) if t["id"] == ticket_id)
     payload = Attachment(name="ticket.json", media_type="application/json", content=json.dumps(ticket))
-    return Goal(text=f"{ticket['subject']}. {ticket['body']}", tenant=tenant, user="ann", workflow="ticket-triage",
-                attachments=(payload, *attach(folder / "routing.md")))
+    return Goal(
+        text=f"{ticket['subject']}. {ticket['body']}",
+        tenant=tenant,
+        user="ann",
+        workflow="ticket-triage",
+        attachments=(payload, *attach(folder / "routing.md")),
+    )
 
 
 async def call_until_up(runtime: Runtime, method: str, request: Any, expect: type, deadline_s: float = 60.0) -> Any:
@@ -157,7 +167,9 @@ def model_endpoint() -> Iterator[tuple[OpenAIProtocolServer, ModelEndpoint]]:
 
 @pytest.fixture(scope="session")
 def openai_runtime(
-    ray_cluster: None, model_endpoint: tuple[OpenAIProtocolServer, ModelEndpoint], tmp_path_factory: pytest.TempPathFactory
+    ray_cluster: None,
+    model_endpoint: tuple[OpenAIProtocolServer, ModelEndpoint],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Runtime]:
     """The runtime whose specialists use the OpenAI backend against the local server."""
     server, _ = model_endpoint

@@ -34,7 +34,9 @@ EXAMPLE_GOALS = {
 async def record(name: str, goal: Goal, folder: Path) -> None:
     """Run one example and save its conversation."""
     with OpenAIProtocolServer(responder=responder_for(OfflineModel())) as server:
-        model = OpenAIChatModel(OpenAIModelConfig(base_url=server.base_url, api_key=SecretStr("k"), model="agentrt-test"))
+        model = OpenAIChatModel(
+            OpenAIModelConfig(base_url=server.base_url, api_key=SecretStr("k"), model="agentrt-test")
+        )
         roles = RoleCatalog()
         roles.load(EXAMPLES / "triage" / "roles.yaml")
         workflows = WorkflowCatalog()

@@ -13,8 +13,9 @@ from tests.e2e.conftest import call_until_up, finish, incident_goal, ticket_goal
 async def test_weekly_sales_finishes_verified_with_figures_and_a_trace(offline_runtime: Runtime) -> None:
     state = await finish(offline_runtime, weekly_sales_goal())
     assert state.status == RunStatus.DONE and state.verified
-    assert {"-4.5%", "+35.0%", "-35.8%", "29,485.55"} <= set(state.output.replace("\n", " ").split() + [
-        tok.rstrip(".") for tok in state.output.split()])
+    assert {"-4.5%", "+35.0%", "-35.8%", "29,485.55"} <= set(
+        state.output.replace("\n", " ").split() + [tok.rstrip(".") for tok in state.output.split()]
+    )
     assert "Verified by QA: yes" in state.output and "offline model" in state.output
     events = await trace(offline_runtime, state)
     kinds = {e.type for e in events}
@@ -73,7 +74,9 @@ async def test_outage_ticket_takes_the_other_branch(offline_runtime: Runtime) ->
 async def test_rejected_refund_is_not_issued(offline_runtime: Runtime) -> None:
     state = await finish(offline_runtime, ticket_goal("TCK-1011", tenant="rejecting"))
     (request,) = state.pending_approvals
-    decision = ApprovalDecision(tenant="rejecting", request_id=request.id, approved=False, decided_by="lead", reason="too high")
+    decision = ApprovalDecision(
+        tenant="rejecting", request_id=request.id, approved=False, decided_by="lead", reason="too high"
+    )
     await call_until_up(offline_runtime, "approve", decision, RunSummary)
     state = await wait_for(offline_runtime, "rejecting", state.run_id)
     assert state.plan is not None and state.plan.step("refund").status == StepStatus.SKIPPED

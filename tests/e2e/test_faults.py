@@ -16,7 +16,7 @@ import ray
 
 from actors import OpenAIProtocolServer
 from cluster.runtime import Runtime, replica_name
-from contracts import RunEvent, RunStatus, RunSummary, RunState
+from contracts import RunEvent, RunState, RunStatus, RunSummary
 from tests.e2e.conftest import ModelEndpoint, call_until_up, trace, wait_for, weekly_sales_goal
 
 
@@ -33,7 +33,9 @@ def endpoint(model_endpoint: tuple[OpenAIProtocolServer, ModelEndpoint]) -> Iter
 async def _started(runtime: Runtime, tenant: str, run_id: str, role: str) -> RunEvent:
     probe = RunState
     for _ in range(600):
-        state = await call_until_up(runtime, "status", __import__("contracts").RunQuery(tenant=tenant, run_id=run_id), probe)
+        state = await call_until_up(
+            runtime, "status", __import__("contracts").RunQuery(tenant=tenant, run_id=run_id), probe
+        )
         events = await trace(runtime, state)
         hit = next((e for e in events if e.type == "step_started" and e.data.get("role") == role), None)
         if hit is not None:
@@ -42,7 +44,9 @@ async def _started(runtime: Runtime, tenant: str, run_id: str, role: str) -> Run
     raise AssertionError(f"no {role} step started")
 
 
-async def test_qa_rejection_triggers_a_replan_that_fixes_the_defect(openai_runtime: Runtime, endpoint: ModelEndpoint) -> None:
+async def test_qa_rejection_triggers_a_replan_that_fixes_the_defect(
+    openai_runtime: Runtime, endpoint: ModelEndpoint
+) -> None:
     # The writer's first draft states figures no artifact holds; QA must catch them.
     endpoint.first_answers["writer"] = ["Revenue rose 12.5% to 41,000.00 last week, our best week ever."]
     summary = await call_until_up(openai_runtime, "submit", weekly_sales_goal(tenant="qa-replan"), RunSummary)
@@ -55,7 +59,9 @@ async def test_qa_rejection_triggers_a_replan_that_fixes_the_defect(openai_runti
     assert "41,000.00" not in state.output and "-4.5%" in state.output
 
 
-async def test_killed_specialist_mid_step_does_not_lose_the_run(openai_runtime: Runtime, endpoint: ModelEndpoint) -> None:
+async def test_killed_specialist_mid_step_does_not_lose_the_run(
+    openai_runtime: Runtime, endpoint: ModelEndpoint
+) -> None:
     endpoint.delays["analyst"] = 3.0
     summary = await call_until_up(openai_runtime, "submit", weekly_sales_goal(tenant="kill-specialist"), RunSummary)
     started = await _started(openai_runtime, "kill-specialist", summary.run_id, "analyst")
@@ -90,5 +96,3 @@ async def test_killed_supervisor_resumes_from_checkpoint_and_runs_no_step_twice(
     assert Counter(endpoint.calls) - before == expected
     events = await trace(openai_runtime, state)
     assert any(e.type == "note" and "resumed" in e.data for e in events)
-
-

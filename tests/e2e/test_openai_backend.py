@@ -32,7 +32,9 @@ def endpoint(model_endpoint: tuple[OpenAIProtocolServer, ModelEndpoint]) -> Iter
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
-async def test_example_replays_its_recorded_conversation(name: str, openai_runtime: Runtime, endpoint: ModelEndpoint) -> None:
+async def test_example_replays_its_recorded_conversation(
+    name: str, openai_runtime: Runtime, endpoint: ModelEndpoint
+) -> None:
     replay = OpenAIProtocolServer.from_recording(RECORDINGS / f"{name}.json", match="request")
     recorded = replay.remaining
     endpoint.replay = replay

@@ -24,7 +24,9 @@ from supervisor.intake import normalise_goal
 from supervisor.planner import RulePlanner, StepTemplate, WorkflowCatalog, WorkflowSpec
 from supervisor.replanning import add_follow_ups, fix_after_rejection, retry_failed_step
 
-SALES = Attachment(name="sales.csv", media_type="text/csv", content="week,region,product,revenue\n2026-W45,North,Widget,10\n")
+SALES = Attachment(
+    name="sales.csv", media_type="text/csv", content="week,region,product,revenue\n2026-W45,North,Widget,10\n"
+)
 DOCS = Attachment(name="metrics.md", media_type="text/markdown", content="# Revenue\nRevenue is net sales.")
 
 
@@ -65,8 +67,15 @@ def test_plan_runs_gathering_in_parallel_and_composes_after() -> None:
 
 def test_user_defined_role_is_planned_without_touching_the_package() -> None:
     roles = RoleCatalog()
-    roles.register(RoleSpec(name="translator", description="Translate a text into another language.",
-                            instructions="Translate.", keywords=("translate", "german"), stage=Stage.COMPOSE))
+    roles.register(
+        RoleSpec(
+            name="translator",
+            description="Translate a text into another language.",
+            instructions="Translate.",
+            keywords=("translate", "german"),
+            stage=Stage.COMPOSE,
+        )
+    )
     g = goal("Translate the release notes into German")
     plan = RulePlanner(roles).plan("run-1", g, normalise_goal(g))
     assert plan.steps[0].role == "translator"
@@ -74,11 +83,21 @@ def test_user_defined_role_is_planned_without_touching_the_package() -> None:
 
 def test_workflow_template_keeps_branch_conditions() -> None:
     workflows = WorkflowCatalog()
-    workflows.register(WorkflowSpec(name="triage", steps=(
-        StepTemplate(id="classify", role="analyst", instruction="Classify: {goal}"),
-        StepTemplate(id="refund", role="writer", instruction="Draft refund", depends_on=("classify",),
-                     when=Condition(step="classify", artifact="classify_text", path=("label",), value="refund")),
-    )))
+    workflows.register(
+        WorkflowSpec(
+            name="triage",
+            steps=(
+                StepTemplate(id="classify", role="analyst", instruction="Classify: {goal}"),
+                StepTemplate(
+                    id="refund",
+                    role="writer",
+                    instruction="Draft refund",
+                    depends_on=("classify",),
+                    when=Condition(step="classify", artifact="classify_text", path=("label",), value="refund"),
+                ),
+            ),
+        )
+    )
     g = goal("Customer wants money back for order ORD-1", workflow="triage")
     plan = RulePlanner(RoleCatalog(), workflows).plan("run-1", g, normalise_goal(g))
     assert plan.step("classify").instruction == "Classify: Customer wants money back for order ORD-1"
@@ -91,17 +110,29 @@ def _state(plan: Plan, results: dict[str, TaskResult]) -> RunState:
 
 def test_branch_condition_reads_the_named_artifact() -> None:
     plan = Plan(run_id="run-1", steps=(Step(id="c", role="analyst", instruction="x"),))
-    result = TaskResult(run_id="run-1", step_id="c", status=TaskStatus.SUCCEEDED, role="analyst",
-                        artifacts=(Artifact(name="classify_text", data={"label": "Refund", "confidence": 0.8}),))
+    result = TaskResult(
+        run_id="run-1",
+        step_id="c",
+        status=TaskStatus.SUCCEEDED,
+        role="analyst",
+        artifacts=(Artifact(name="classify_text", data={"label": "Refund", "confidence": 0.8}),),
+    )
     state = _state(plan, {"c": result})
     assert condition_holds(Condition(step="c", artifact="classify_text", path=("label",), value="refund"), state)
     assert not condition_holds(Condition(step="c", artifact="classify_text", path=("label",), value="bug"), state)
-    assert condition_holds(Condition(step="c", artifact="classify_text", path=("confidence",), op="gt", value=0.5), state)
+    assert condition_holds(
+        Condition(step="c", artifact="classify_text", path=("confidence",), op="gt", value=0.5), state
+    )
 
 
 def test_retry_rewires_dependents_and_stops_after_max_attempts() -> None:
-    plan = Plan(run_id="r", steps=(Step(id="s1", role="analyst", instruction="x", status=StepStatus.FAILED),
-                                   Step(id="s2", role="writer", instruction="y", depends_on=("s1",))))
+    plan = Plan(
+        run_id="r",
+        steps=(
+            Step(id="s1", role="analyst", instruction="x", status=StepStatus.FAILED),
+            Step(id="s2", role="writer", instruction="y", depends_on=("s1",)),
+        ),
+    )
     new = retry_failed_step(plan, "s1", "tool timed out", attempts=1, max_attempts=2)
     assert new is not None and new.version == 2
     assert new.step("s2").depends_on == ("s1.r1",)
@@ -110,9 +141,14 @@ def test_retry_rewires_dependents_and_stops_after_max_attempts() -> None:
 
 
 def test_rejection_adds_a_fix_and_a_fresh_check() -> None:
-    plan = Plan(run_id="r", steps=(Step(id="a", role="analyst", instruction="x", status=StepStatus.SUCCEEDED),
-                                   Step(id="w", role="writer", instruction="y", depends_on=("a",), status=StepStatus.SUCCEEDED),
-                                   Step(id="q", role="qa", instruction="z", depends_on=("a", "w"), status=StepStatus.SUCCEEDED)))
+    plan = Plan(
+        run_id="r",
+        steps=(
+            Step(id="a", role="analyst", instruction="x", status=StepStatus.SUCCEEDED),
+            Step(id="w", role="writer", instruction="y", depends_on=("a",), status=StepStatus.SUCCEEDED),
+            Step(id="q", role="qa", instruction="z", depends_on=("a", "w"), status=StepStatus.SUCCEEDED),
+        ),
+    )
     new = fix_after_rejection(plan, "q", "w", ["number 99 not traced"])
     fix, check = new.steps[-2], new.steps[-1]
     assert fix.role == "writer" and "number 99 not traced" in fix.instruction and set(fix.depends_on) == {"a", "w"}
@@ -120,16 +156,26 @@ def test_rejection_adds_a_fix_and_a_fresh_check() -> None:
 
 
 def test_follow_ups_delay_the_steps_that_waited_on_the_source() -> None:
-    plan = Plan(run_id="r", steps=(Step(id="a", role="analyst", instruction="x", status=StepStatus.SUCCEEDED),
-                                   Step(id="w", role="writer", instruction="y", depends_on=("a",))))
+    plan = Plan(
+        run_id="r",
+        steps=(
+            Step(id="a", role="analyst", instruction="x", status=StepStatus.SUCCEEDED),
+            Step(id="w", role="writer", instruction="y", depends_on=("a",)),
+        ),
+    )
     new = add_follow_ups(plan, "a", [Step(id="a.f1", role="analyst", instruction="check db", depends_on=("a",))])
     assert new.step("w").depends_on == ("a", "a.f1")
 
 
 def _result(step_id: str, role: str, value: float) -> TaskResult:
     facts = [{"label": "Revenue total", "value": value, "unit": "USD", "source": "sales.csv"}]
-    return TaskResult(run_id="r", step_id=step_id, status=TaskStatus.SUCCEEDED, role=role,
-                      artifacts=(Artifact(name="x", data={"facts": facts}),))
+    return TaskResult(
+        run_id="r",
+        step_id=step_id,
+        status=TaskStatus.SUCCEEDED,
+        role=role,
+        artifacts=(Artifact(name="x", data={"facts": facts}),),
+    )
 
 
 def test_conflicting_figures_are_settled_by_source_rank_then_recency() -> None:
@@ -139,16 +185,32 @@ def test_conflicting_figures_are_settled_by_source_rank_then_recency() -> None:
     decision = resolve_conflict(groups["revenue total"], ("qa", "analyst", "researcher"), set())
     assert decision.rule == "source_rank" and decision.chosen.value == 120.0
     same_role = {"s1": _result("s1", "analyst", 100.0), "s2": _result("s2", "analyst", 90.0)}
-    decision = resolve_conflict(find_conflicts(claims_of(same_role, ["s1", "s2"]))["revenue total"], ("analyst",), set())
+    decision = resolve_conflict(
+        find_conflicts(claims_of(same_role, ["s1", "s2"]))["revenue total"], ("analyst",), set()
+    )
     assert decision.rule == "recency" and decision.chosen.value == 90.0
     decision = resolve_conflict(find_conflicts(claims_of(results, ["s1", "s2"]))["revenue total"], ("analyst",), {"s1"})
     assert decision.rule == "qa_verdict" and decision.chosen.value == 100.0
 
 
 def test_qa_verdict_reads_structured_and_text_answers() -> None:
-    structured = TaskResult(run_id="r", step_id="q", status=TaskStatus.SUCCEEDED, role="qa", artifacts=(
-        Artifact(name="check_draft", data={"passed": False, "defects": [{"kind": "untraced_number", "detail": "99"}]}),))
+    structured = TaskResult(
+        run_id="r",
+        step_id="q",
+        status=TaskStatus.SUCCEEDED,
+        role="qa",
+        artifacts=(
+            Artifact(
+                name="check_draft", data={"passed": False, "defects": [{"kind": "untraced_number", "detail": "99"}]}
+            ),
+        ),
+    )
     assert qa_verdict(structured) == (False, ["untraced_number: 99"])
-    text = TaskResult(run_id="r", step_id="q", status=TaskStatus.SUCCEEDED, role="qa",
-                      artifacts=(Artifact(name="verdict", text="PASS: all figures traced"),))
+    text = TaskResult(
+        run_id="r",
+        step_id="q",
+        status=TaskStatus.SUCCEEDED,
+        role="qa",
+        artifacts=(Artifact(name="verdict", text="PASS: all figures traced"),),
+    )
     assert qa_verdict(text) == (True, [])

@@ -27,7 +27,9 @@ def artifacts() -> dict[str, list]:  # type: ignore[type-arg]
         (EXAMPLE / "sales.csv").read_text(), "revenue", group_by=["region"], unit="USD", source="sales.csv"
     )
     documents = {"metrics.md": (EXAMPLE / "metrics.md").read_text()}
-    passages = [d.definition for d in define_terms(["revenue", "week-over-week change"], documents).terms if d.definition]
+    passages = [
+        d.definition for d in define_terms(["revenue", "week-over-week change"], documents).terms if d.definition
+    ]
     return {"facts": comparison.facts, "passages": passages, "citations": comparison.citations}
 
 
