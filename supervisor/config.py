@@ -18,6 +18,10 @@ class SupervisorConfig(BaseModel):
         context_tokens: Token budget for the context of one step.
         source_rank: Roles in order of trust, for conflicts between their outputs.
         remember: Store the verified result and its facts in long-term memory.
+        autoscale: Grow each pool while steps queue for it (up to ``autoscale_max``) and shrink it
+            back to its configured size when idle.
+        autoscale_max: Most replicas per role under autoscaling.
+        queue_per_replica: Queued steps per replica that trigger growth.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -29,3 +33,6 @@ class SupervisorConfig(BaseModel):
     context_tokens: int = Field(default=2000, ge=0)
     source_rank: tuple[str, ...] = ("qa", "analyst", "researcher", "writer")
     remember: bool = True
+    autoscale: bool = False
+    autoscale_max: int = Field(default=8, ge=1, le=256)
+    queue_per_replica: float = Field(default=1.0, gt=0)

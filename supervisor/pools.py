@@ -15,7 +15,7 @@ from typing import Protocol
 
 from contracts import ActorLost, Contract, SpecialistRef, TaskAssignment, TaskResult
 
-__all__ = ["PoolStats", "Replica", "ReplicaSource", "SpecialistPool"]
+__all__ = ["Autoscale", "PoolStats", "Replica", "ReplicaSource", "SpecialistPool"]
 
 
 class ReplicaSource(Protocol):
@@ -50,6 +50,21 @@ class Replica:
 
 
 @dataclass(frozen=True)
+class Autoscale:
+    """Grow a pool while steps queue for it, shrink it back when it falls idle.
+
+    Attributes:
+        min_replicas: Replicas kept when idle.
+        max_replicas: Most replicas.
+        queue_per_replica: Grow by one when more steps than this per replica wait.
+    """
+
+    min_replicas: int = 1
+    max_replicas: int = 8
+    queue_per_replica: float = 1.0
+
+
+@dataclass(frozen=True)
 class PoolStats:
     """A snapshot of a pool's load."""
 
@@ -69,6 +84,7 @@ class SpecialistPool:
         per_replica: Assignments one replica runs at once.
         max_redispatch: How many times a step lost with its actor is sent again.
         on_redispatch: Called with (assignment, error text) when a step is re-dispatched.
+        autoscale: Grow and shrink with the queue (None: fixed size, changed by ``scale``).
     """
 
     role: str
@@ -76,7 +92,9 @@ class SpecialistPool:
     per_replica: int = 4
     max_redispatch: int = 3
     on_redispatch: Callable[[TaskAssignment, str], None] | None = None
+    autoscale: Autoscale | None = None
     _replicas: list[Replica] = field(default_factory=list)
+    _resizing: asyncio.Task[PoolStats] | None = None
     _queued: int = 0
     _changed: asyncio.Condition | None = None
 
@@ -154,14 +172,27 @@ class SpecialistPool:
                         best = min(ready, key=lambda r: (r.in_flight, r.index))
                         best.in_flight += 1
                         return best
+                    self._maybe_resize()
                     await self._cond.wait()
             finally:
                 self._queued -= 1
+
+    def _maybe_resize(self) -> None:
+        policy = self.autoscale
+        if policy is None or (self._resizing is not None and not self._resizing.done()):
+            return
+        active = sum(1 for r in self._replicas if not r.retiring)
+        busy = self._queued > 0 or any(r.in_flight for r in self._replicas)
+        if self._queued > policy.queue_per_replica * max(active, 1) and active < policy.max_replicas:
+            self._resizing = asyncio.ensure_future(self.scale(active + 1))
+        elif not busy and active > policy.min_replicas:
+            self._resizing = asyncio.ensure_future(self.scale(policy.min_replicas))
 
     async def _release(self, replica: Replica) -> None:
         async with self._cond:
             replica.in_flight -= 1
             self._cond.notify_all()
+            self._maybe_resize()
         if replica.retiring and replica.in_flight == 0:
             await self._stop_idle_retired()
 

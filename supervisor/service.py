@@ -43,7 +43,7 @@ from supervisor.engine import RunEngine
 from supervisor.execution import set_step_status
 from supervisor.metrics import RuntimeMetrics
 from supervisor.planner import RulePlanner, WorkflowCatalog
-from supervisor.pools import ReplicaSource, SpecialistPool
+from supervisor.pools import Autoscale, ReplicaSource, SpecialistPool
 from supervisor.recorder import Recorder
 
 __all__ = ["SupervisorService"]
@@ -90,12 +90,24 @@ class SupervisorService:
         self._rec = Recorder(self._store, metrics)
         self._replicas = dict(replicas or {r.name: r.replicas for r in self._roles})
         self.pools: dict[str, SpecialistPool] = {
-            r.name: SpecialistPool(r.name, source, on_redispatch=self._note_redispatch) for r in self._roles
+            r.name: SpecialistPool(
+                r.name, source, on_redispatch=self._note_redispatch, autoscale=self._autoscale(r.name)
+            )
+            for r in self._roles
         }
         planner = RulePlanner(self._roles, workflows)
         self._engine = RunEngine(self._rec, planner, self._roles, self.pools, memory, self._config)
         self._tasks: dict[str, asyncio.Task[RunState]] = {}
         self._started = False
+
+    def _autoscale(self, role: str) -> Autoscale | None:
+        cfg = self._config
+        if not cfg.autoscale:
+            return None
+        floor = self._replicas.get(role, 1)
+        return Autoscale(
+            min_replicas=floor, max_replicas=max(floor, cfg.autoscale_max), queue_per_replica=cfg.queue_per_replica
+        )
 
     async def start(self) -> None:
         """Start the pools and resume every unfinished run from its checkpoint."""
