@@ -132,6 +132,7 @@ class MemoryFactory:
     config: RuntimeConfig
 
     def __call__(self) -> MemoryService:
+        configure_logging()
         return MemoryService(
             MemoryConfig(
                 data_dir=self.config.data_dir / "memory", default_allowed_categories=("general", "run_summary")
@@ -148,6 +149,7 @@ class SpecialistFactory:
     index: int
 
     def __call__(self) -> object:
+        configure_logging()
         cfg = self.config
         node = ray.get_runtime_context().get_node_id()[:8]
         return build_specialist(
@@ -196,6 +198,7 @@ class SupervisorFactory:
     def __call__(self) -> SupervisorService:
         from cluster.metrics import RayMetrics  # noqa: PLC0415  (metric objects live in this process)
 
+        configure_logging()
         cfg = self.config
         workflows = WorkflowCatalog()
         for path in cfg.workflows:

@@ -115,3 +115,15 @@ async def test_another_tenants_run_is_not_found(supervisor: SupervisorService) -
     with pytest.raises(NotFound):
         await supervisor.events(EventsQuery(tenant="globex", run_id=state.run_id))
     assert (await supervisor.runs(RunQuery(tenant="globex"))).runs == ()
+
+
+async def test_secrets_in_a_goal_never_reach_the_trace(supervisor: SupervisorService) -> None:
+    secret = "sk-live0123456789abcdefghijklmnop"
+    goal = weekly_sales_goal().model_copy(
+        update={"text": f"Prepare the weekly sales summary and draft the mail to ann.lee@example.com, key {secret}"}
+    )
+    state = await _run(supervisor, goal)
+    events = await supervisor.events(EventsQuery(tenant="acme", run_id=state.run_id))
+    dumped = "".join(e.model_dump_json() for e in events.events)
+    assert "[REDACTED:" in dumped
+    assert secret not in dumped and "ann.lee@example.com" not in dumped
