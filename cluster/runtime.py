@@ -28,8 +28,10 @@ from actors import (
     RemoteEventSink,
     ServiceClient,
     Tool,
+    configure_logging,
     spawn,
 )
+from cluster.config_files import load_roles, load_workflow
 from cluster.settings import DEFAULT_NAMESPACE, ModelSettings
 from contracts import ChatModel, ConfigError, SpecialistRef
 from memory import MemoryClient, MemoryConfig, MemoryService
@@ -91,7 +93,7 @@ class RuntimeConfig(BaseModel):
         """The role catalog: built-ins plus the roles file."""
         catalog = RoleCatalog()
         if self.roles_file is not None:
-            catalog.load(self.roles_file)
+            load_roles(catalog, self.roles_file)
         return catalog
 
     def options(self, name: str, **extra: object) -> ActorOptions:
@@ -202,7 +204,7 @@ class SupervisorFactory:
         cfg = self.config
         workflows = WorkflowCatalog()
         for path in cfg.workflows:
-            workflows.load(path)
+            load_workflow(workflows, path)
         roles = cfg.roles()
         replicas = {r.name: cfg.replicas.get(r.name, r.replicas) for r in roles}
         return SupervisorService(

@@ -2,14 +2,12 @@
 
 A role is data. The four built-in roles are defined here; users add roles in
 their own code (``RoleCatalog.register``) or in a JSON/YAML file
-(``RoleCatalog.load``) without editing the package, and the planner uses them.
+(read by ``cluster.config_files.load_roles``) without editing the package, and the planner uses them.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -207,23 +205,16 @@ class RoleCatalog:
         """Add or replace a role."""
         self._roles[role.name] = role
 
-    def load(self, path: Path | str) -> list[RoleSpec]:
-        """Register the roles listed in a JSON or YAML file (``{"roles": [...]}`` or a list)."""
-        text = Path(path).read_text(encoding="utf-8")
-        try:
-            if str(path).endswith((".yaml", ".yml")):
-                import yaml
+    def add_many(self, items: Iterable[object]) -> list[RoleSpec]:
+        """Validate and register roles given as data (e.g. the ``roles`` list of a roles file).
 
-                raw = yaml.safe_load(text)
-            else:
-                raw = json.loads(text)
-        except (ValueError, ImportError) as exc:
-            raise ConfigError(f"cannot read roles from {path}: {exc}", path=str(path)) from None
-        items = raw.get("roles", []) if isinstance(raw, dict) else raw
+        Raises:
+            ConfigError: An item is not a valid role; nothing is registered then.
+        """
         try:
             roles = [RoleSpec.model_validate(item) for item in items]
         except ValueError as exc:
-            raise ConfigError(f"invalid role in {path}: {exc}", path=str(path)) from None
+            raise ConfigError(f"invalid role: {exc}") from None
         for role in roles:
             self.register(role)
         return roles

@@ -13,9 +13,7 @@ Two sources of plans:
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -61,7 +59,7 @@ class WorkflowSpec(BaseModel):
 
 
 class WorkflowCatalog:
-    """Named workflows, registered in code or loaded from JSON/YAML files."""
+    """Named workflows, registered in code or from files (see ``cluster.config_files``)."""
 
     def __init__(self) -> None:
         self._workflows: dict[str, WorkflowSpec] = {}
@@ -70,19 +68,16 @@ class WorkflowCatalog:
         """Add or replace a workflow."""
         self._workflows[workflow.name] = workflow
 
-    def load(self, path: Path | str) -> WorkflowSpec:
-        """Register the workflow in a JSON or YAML file."""
-        text = Path(path).read_text(encoding="utf-8")
-        try:
-            if str(path).endswith((".yaml", ".yml")):
-                import yaml
+    def add(self, raw: object) -> WorkflowSpec:
+        """Validate and register a workflow given as data (e.g. a parsed workflow file).
 
-                raw = yaml.safe_load(text)
-            else:
-                raw = json.loads(text)
+        Raises:
+            ConfigError: The data is not a valid workflow.
+        """
+        try:
             workflow = WorkflowSpec.model_validate(raw)
-        except (ValueError, ImportError) as exc:
-            raise ConfigError(f"invalid workflow file {path}: {exc}", path=str(path)) from None
+        except ValueError as exc:
+            raise ConfigError(f"invalid workflow: {exc}") from None
         self.register(workflow)
         return workflow
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from actors import OfflineModel, OpenAIChatModel, OpenAIModelConfig, OpenAIProtocolServer, responder_for
+from cluster.config_files import load_roles, load_workflow
 from contracts import Goal, RunQuery
 from specialists.factory import build_specialist, tool_catalog
 from specialists.roles import RoleCatalog
@@ -38,9 +39,9 @@ async def record(name: str, goal: Goal, folder: Path) -> None:
             OpenAIModelConfig(base_url=server.base_url, api_key=SecretStr("k"), model="agentrt-test")
         )
         roles = RoleCatalog()
-        roles.load(EXAMPLES / "triage" / "roles.yaml")
+        load_roles(roles, EXAMPLES / "triage" / "roles.yaml")
         workflows = WorkflowCatalog()
-        workflows.load(EXAMPLES / "triage" / "workflow.yaml")
+        load_workflow(workflows, EXAMPLES / "triage" / "workflow.yaml")
         catalog = tool_catalog(folder / "outbox")
         source = LocalReplicaSource(lambda role, i: build_specialist(roles.get(role), model, catalog=catalog))
         supervisor = SupervisorService(folder / f"{name}.sqlite", source, roles=roles, workflows=workflows)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from actors import OfflineModel
+from cluster.config_files import load_roles, load_workflow
 from contracts import (
     Budget,
     CancelRun,
@@ -35,7 +36,7 @@ from tests.e2e.conftest import ticket_goal, weekly_sales_goal
 @pytest.fixture
 async def supervisor(tmp_path: Path) -> AsyncIterator[SupervisorService]:
     roles = RoleCatalog()
-    roles.load(Path(__file__).resolve().parents[2] / "examples" / "triage" / "roles.yaml")
+    load_roles(roles, Path(__file__).resolve().parents[2] / "examples" / "triage" / "roles.yaml")
     workflows = WorkflowCatalog()
     workflows.register(
         WorkflowSpec(
@@ -51,7 +52,7 @@ async def supervisor(tmp_path: Path) -> AsyncIterator[SupervisorService]:
             ),
         )
     )
-    workflows.load(Path(__file__).resolve().parents[2] / "examples" / "triage" / "workflow.yaml")
+    load_workflow(workflows, Path(__file__).resolve().parents[2] / "examples" / "triage" / "workflow.yaml")
     catalog = tool_catalog(tmp_path / "outbox")
     source = LocalReplicaSource(lambda role, i: build_specialist(roles.get(role), OfflineModel(), catalog=catalog))
     service = SupervisorService(tmp_path / "runs.sqlite", source, roles=roles, workflows=workflows)
