@@ -5,8 +5,9 @@ this machine (a head node holding the ``agentrt_head`` resource and one worker n
 prints its address and node ids, then obeys ``remove-worker`` and ``stop``.
 
 ``python -m tests.cluster._two_node_processes client ADDRESS DATA_DIR NAMESPACE BASE_URL``
-joins that cluster as an agentrt client (the runtime's actors are created detached on
-first contact) and obeys ``submit``, ``started``, ``scale``, ``collect`` and ``exit``.
+joins that cluster as an agentrt client (creating the runtime's detached actors, the
+memory and the supervisor on the head node), reports where those two run, and obeys
+``submit``, ``started``, ``scale``, ``collect`` and ``exit``.
 
 Commands arrive as JSON lines on stdin; every answer is one stdout line starting with
 :data:`MARK` followed by JSON, so log lines Ray prints on stdout are told apart.
@@ -14,13 +15,16 @@ Commands arrive as JSON lines on stdin; every answer is one stdout line starting
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -34,7 +38,7 @@ def _say(**fields: object) -> None:
     print(MARK + json.dumps(fields), flush=True)
 
 
-def _commands() -> Any:
+def _commands() -> Iterator[dict[str, Any]]:
     for line in sys.stdin:
         if line.strip():
             yield json.loads(line)
@@ -100,17 +104,21 @@ class Runs:
         with Client(tenant="operator", user="ops", runtime=self.runtime) as client:
             return {"detail": client.scale(role, replicas).detail}
 
-    def collect(self, batch: str, timeout_s: float = 120.0) -> dict[str, object]:
+    def collect(self, batch: str, timeout_s: float = 100.0) -> dict[str, object]:
         """Wait for every run of the batch and report its outcome, where its steps ran and re-dispatches."""
         from contracts import AgentRTError  # noqa: PLC0415
 
+        deadline = time.monotonic() + timeout_s
         reports = []
         for handle in self.batches[batch]:
             report: dict[str, object] = {"run_id": handle.run_id}
             try:
-                state = handle.result(timeout=timeout_s)
-                report |= {"status": state.status.value, "verified": state.verified,
-                           "steps": [{"role": r.role, "agent": r.agent} for r in state.results.values()]}
+                state = handle.result(timeout=max(0.0, deadline - time.monotonic()))
+                report |= {
+                    "status": state.status.value,
+                    "verified": state.verified,
+                    "steps": [{"role": r.role, "agent": r.agent} for r in state.results.values()],
+                }
             except AgentRTError as exc:
                 report |= {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
             report["redispatched"] = [e.data.get("why") for e in handle.trace() if e.type == "step_redispatched"]
@@ -136,9 +144,13 @@ def serve_client(address: str, data_dir: str, namespace: str, base_url: str) -> 
     from cluster.settings import ModelSettings  # noqa: PLC0415
 
     model = ModelSettings(kind="openai", base_url=base_url, api_key=SecretStr("test-key"), model="agentrt-test")
-    runtime = connect(RuntimeConfig(address=address, data_dir=Path(data_dir), namespace=namespace, model=model))
+    config = RuntimeConfig(address=address, data_dir=Path(data_dir), namespace=namespace, model=model)
+    ray.init(address=address, namespace=namespace, log_to_driver=False)
+    _pin_services_to_head(config)
+    runtime = connect(config)
     runs = Runs(runtime)
-    _say(supervisor=ray.get(runtime.supervisor_handle.ping.remote()), memory=ray.get(runtime.memory_handle.ping.remote()))
+    where = ray.get([runtime.supervisor_handle.ping.remote(), runtime.memory_handle.ping.remote()])
+    _say(supervisor=where[0], memory=where[1])
     try:
         for command in _commands():
             do = command.pop("do")
@@ -148,6 +160,22 @@ def serve_client(address: str, data_dir: str, namespace: str, base_url: str) -> 
     finally:
         runs.close()
         ray.shutdown()
+
+
+def _pin_services_to_head(config: Any) -> None:
+    # RuntimeConfig cannot place the memory and supervisor actors, and Ray may put them on
+    # the worker node this test removes. Created first, under their names and on the head
+    # node, they are the actors connect() then finds (it gets them if they exist).
+    import ray  # noqa: PLC0415
+
+    from actors import spawn  # noqa: PLC0415
+    from cluster.runtime import MEMORY_ACTOR, SUPERVISOR_ACTOR, MemoryFactory, SupervisorFactory  # noqa: PLC0415
+
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    head = {"agentrt_head": 0.01}
+    memory = spawn(MemoryFactory(config), config.options(MEMORY_ACTOR, max_concurrency=64, resources=head))
+    ray.get(memory.ping.remote())  # the supervisor looks the memory up by name as it starts
+    spawn(SupervisorFactory(config), config.options(SUPERVISOR_ACTOR, max_concurrency=256, resources=head))
 
 
 class LineProcess:
@@ -164,16 +192,22 @@ class LineProcess:
         self._log = log.open("w", encoding="utf-8")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.cluster._two_node_processes", *args],
-            cwd=REPO_ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
-            text=True, start_new_session=True,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+            start_new_session=True,
         )
         self._lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True).start()
+        self._reader = threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True)
+        self._reader.start()
 
     def _read(self, stream: IO[str]) -> None:
         for line in stream:
             if line.startswith(MARK):
-                self._lines.put(json.loads(line[len(MARK):]))
+                self._lines.put(json.loads(line[len(MARK) :]))
             else:
                 self._log.write(line)
         self._lines.put(None)
@@ -181,16 +215,20 @@ class LineProcess:
     def ask(self, timeout_s: float, **command: object) -> dict[str, Any]:
         """Send a command (none when empty) and return the next answer, waiting at most ``timeout_s``."""
         if command:
-            assert self.proc.stdin is not None
-            self.proc.stdin.write(json.dumps(command) + "\n")
-            self.proc.stdin.flush()
+            self._send(command)
         try:
             answer = self._lines.get(timeout=timeout_s)
         except queue.Empty:
             raise AssertionError(f"no answer to {command} within {timeout_s}s; log:\n{self.tail()}") from None
         if answer is None:
-            raise AssertionError(f"process ended (rc={self.proc.wait()}) before answering {command}; log:\n{self.tail()}")
+            ended = f"process ended (rc={self.proc.wait()}) before answering {command}"
+            raise AssertionError(f"{ended}; log:\n{self.tail()}")
         return answer
+
+    def _send(self, command: dict[str, object]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(command) + "\n")
+        self.proc.stdin.flush()
 
     def tail(self, lines: int = 40) -> str:
         """The end of the process's log."""
@@ -200,18 +238,15 @@ class LineProcess:
     def close(self, timeout_s: float, **command: object) -> None:
         """Send a last command, wait for the process to end, and kill its process group if it does not."""
         try:
-            if command and self.proc.poll() is None:
-                assert self.proc.stdin is not None
-                self.proc.stdin.write(json.dumps(command) + "\n")
-                self.proc.stdin.close()
+            if self.proc.poll() is None:
+                self._send(command)
             self.proc.wait(timeout=timeout_s)
-        except (subprocess.TimeoutExpired, BrokenPipeError, OSError):
-            import os  # noqa: PLC0415
-            import signal  # noqa: PLC0415
-
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (subprocess.TimeoutExpired, OSError):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=timeout_s)
         finally:
+            self._reader.join(timeout_s)
             self._log.close()
 
 
