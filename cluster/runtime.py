@@ -71,6 +71,9 @@ class RuntimeConfig(BaseModel):
         num_cpus: Logical CPUs of a local cluster this runtime starts.
         include_dashboard: Start the Ray dashboard with a local cluster.
         spread: Spread specialist replicas over the nodes.
+        service_resources: Custom Ray resources the memory and supervisor actors require, to pin
+            them to a node (e.g. ``{"agentrt_head": 0.01}`` with the head started with that resource),
+            so that losing a worker node never takes them down.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -88,6 +91,7 @@ class RuntimeConfig(BaseModel):
     num_cpus: int | None = None
     include_dashboard: bool = True
     spread: bool = True
+    service_resources: dict[str, float] = Field(default_factory=dict)
 
     def roles(self) -> RoleCatalog:
         """The role catalog: built-ins plus the roles file."""
@@ -264,8 +268,9 @@ def connect(config: RuntimeConfig) -> Runtime:
         ray.init(address=address, namespace=config.namespace, log_to_driver=False, **local)  # type: ignore[arg-type]
         started = address is None
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    memory = spawn(MemoryFactory(config), config.options(MEMORY_ACTOR, max_concurrency=64))
+    pinned = {"resources": dict(config.service_resources)} if config.service_resources else {}
+    memory = spawn(MemoryFactory(config), config.options(MEMORY_ACTOR, max_concurrency=64, **pinned))
     ray.get(memory.ping.remote())  # type: ignore[attr-defined]
-    supervisor = spawn(SupervisorFactory(config), config.options(SUPERVISOR_ACTOR, max_concurrency=256))
+    supervisor = spawn(SupervisorFactory(config), config.options(SUPERVISOR_ACTOR, max_concurrency=256, **pinned))
     ray.get(supervisor.ping.remote())  # type: ignore[attr-defined]
     return Runtime(config, supervisor, memory, started)

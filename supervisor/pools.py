@@ -46,6 +46,7 @@ class Replica:
     ref: SpecialistRef
     in_flight: int = 0
     retiring: bool = False
+    lost: bool = False
     node: str = ""
 
 
@@ -141,12 +142,15 @@ class SpecialistPool:
 
     async def _await_ready(self, replica: Replica, attempt: int) -> None:
         # A lost actor restarts: wait until it answers rather than burn re-dispatches on it.
+        replica.lost = True
         ready = getattr(replica.ref, "ready", None)
         if ready is None:
             await asyncio.sleep(min(0.2 * 2**attempt, 2.0))
-            return
-        with contextlib.suppress(ActorLost):
-            await ready()
+            replica.lost = False
+        else:
+            with contextlib.suppress(ActorLost):
+                await ready()
+                replica.lost = False
 
     async def recover(self, assignment: TaskAssignment) -> TaskResult | None:
         """Find a result for a step some replica ran (or is running) before the supervisor restarted."""
@@ -167,7 +171,10 @@ class SpecialistPool:
             self._queued += 1
             try:
                 while True:
-                    ready = [r for r in self._replicas if not r.retiring and r.in_flight < self.per_replica]
+                    open_ = [r for r in self._replicas if not r.retiring and r.in_flight < self.per_replica]
+                    # A replica whose actor was lost is passed over until it answers again,
+                    # unless nothing else is there to take the step.
+                    ready = [r for r in open_ if not r.lost] or open_
                     if ready:
                         best = min(ready, key=lambda r: (r.in_flight, r.index))
                         best.in_flight += 1

@@ -144,9 +144,15 @@ def serve_client(address: str, data_dir: str, namespace: str, base_url: str) -> 
     from cluster.settings import ModelSettings  # noqa: PLC0415
 
     model = ModelSettings(kind="openai", base_url=base_url, api_key=SecretStr("test-key"), model="agentrt-test")
-    config = RuntimeConfig(address=address, data_dir=Path(data_dir), namespace=namespace, model=model)
+    config = RuntimeConfig(
+        address=address,
+        data_dir=Path(data_dir),
+        namespace=namespace,
+        model=model,
+        # The worker node is removed mid-run: the memory and the supervisor stay on the head.
+        service_resources={"agentrt_head": 0.01},
+    )
     ray.init(address=address, namespace=namespace, log_to_driver=False)
-    _pin_services_to_head(config)
     runtime = connect(config)
     runs = Runs(runtime)
     where = ray.get([runtime.supervisor_handle.ping.remote(), runtime.memory_handle.ping.remote()])
@@ -160,22 +166,6 @@ def serve_client(address: str, data_dir: str, namespace: str, base_url: str) -> 
     finally:
         runs.close()
         ray.shutdown()
-
-
-def _pin_services_to_head(config: Any) -> None:
-    # RuntimeConfig cannot place the memory and supervisor actors, and Ray may put them on
-    # the worker node this test removes. Created first, under their names and on the head
-    # node, they are the actors connect() then finds (it gets them if they exist).
-    import ray  # noqa: PLC0415
-
-    from actors import spawn  # noqa: PLC0415
-    from cluster.runtime import MEMORY_ACTOR, SUPERVISOR_ACTOR, MemoryFactory, SupervisorFactory  # noqa: PLC0415
-
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    head = {"agentrt_head": 0.01}
-    memory = spawn(MemoryFactory(config), config.options(MEMORY_ACTOR, max_concurrency=64, resources=head))
-    ray.get(memory.ping.remote())  # the supervisor looks the memory up by name as it starts
-    spawn(SupervisorFactory(config), config.options(SUPERVISOR_ACTOR, max_concurrency=256, resources=head))
 
 
 class LineProcess:
