@@ -15,12 +15,15 @@ variable                    meaning
 ``AGENTRT_TENANT``          default tenant of the client and the command line
 ``AGENTRT_USER``            default user of the client and the command line
 ``AGENTRT_API_KEYS``        JSON file of hashed HTTP API keys (see ``cluster.http``)
+``AGENTRT_SERVICE_RESOURCES`` JSON object of custom Ray resources that pin the memory and
+                            supervisor actors to a node, e.g. ``{"agentrt_head": 0.01}``
 ==========================  ===========================================================
 """
 
 from __future__ import annotations
 
 import getpass
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -96,10 +99,17 @@ class EnvSettings(BaseModel):
     tenant: str = "default"
     user: str = Field(default_factory=lambda: default_user())
     api_keys_file: Path | None = None
+    service_resources: dict[str, float] = Field(default_factory=dict)
 
     def runtime_fields(self) -> dict[str, Any]:
         """The fields a ``RuntimeConfig`` takes from the environment."""
-        return {"address": self.address, "namespace": self.namespace, "data_dir": self.data_dir, "model": self.model}
+        return {
+            "address": self.address,
+            "namespace": self.namespace,
+            "data_dir": self.data_dir,
+            "model": self.model,
+            "service_resources": self.service_resources,
+        }
 
 
 def default_user() -> str:
@@ -137,6 +147,11 @@ def settings_from_env(environ: Mapping[str, str]) -> EnvSettings:
     fields.update({name: environ[var] for name, var in plain.items() if environ.get(var)})
     if "data_dir" in fields:
         fields["data_dir"] = Path(fields["data_dir"]).expanduser()
+    if environ.get("AGENTRT_SERVICE_RESOURCES"):
+        try:
+            fields["service_resources"] = json.loads(environ["AGENTRT_SERVICE_RESOURCES"])
+        except ValueError:
+            raise ConfigError("AGENTRT_SERVICE_RESOURCES must be a JSON object", field="service_resources") from None
     try:
         return EnvSettings.model_validate(fields)
     except ValidationError as exc:

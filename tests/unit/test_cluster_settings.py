@@ -15,7 +15,15 @@ def test_no_endpoint_means_the_offline_model_and_a_local_cluster() -> None:
     assert settings.model.kind == "offline" and settings.model.openai_config() is None
     assert settings.address is None and settings.namespace == DEFAULT_NAMESPACE
     assert settings.runtime_fields() == {"address": None, "namespace": DEFAULT_NAMESPACE,
-                                         "data_dir": Path("/srv/agentrt"), "model": settings.model}
+                                         "data_dir": Path("/srv/agentrt"), "model": settings.model,
+                                         "service_resources": {}}
+
+
+def test_service_resources_pin_the_runtime_services() -> None:
+    settings = settings_from_env({"AGENTRT_SERVICE_RESOURCES": '{"agentrt_head": 0.01}'})
+    assert settings.runtime_fields()["service_resources"] == {"agentrt_head": 0.01}
+    with pytest.raises(ConfigError, match="AGENTRT_SERVICE_RESOURCES"):
+        settings_from_env({"AGENTRT_SERVICE_RESOURCES": "not json"})
 
 
 def test_an_endpoint_selects_the_openai_compatible_model_and_hides_its_key() -> None:
