@@ -35,7 +35,7 @@ from specialists.roles import RoleCatalog
 from supervisor.config import SupervisorConfig
 from supervisor.conflicts import claims_of
 from supervisor.execution import StepScheduler, set_step_status
-from supervisor.intake import normalise_goal
+from supervisor.intake import IntakeReport, normalise_goal
 from supervisor.planner import RulePlanner
 from supervisor.pools import SpecialistPool
 from supervisor.recorder import Recorder
@@ -139,8 +139,6 @@ class RunEngine:
         return self._rec.move(state, RunStatus.PLAN, reason="goal normalised", intake=report.as_json())
 
     def _plan(self, state: RunState) -> RunState:
-        from supervisor.intake import IntakeReport  # noqa: PLC0415
-
         intake = IntakeReport(**state.intake) if state.intake else normalise_goal(state.goal)  # type: ignore[arg-type]
         plan = self._planner.plan(state.run_id, state.goal, intake)
         missing = sorted({s.role for s in plan.steps} - set(self._pools))

@@ -34,6 +34,7 @@ from supervisor._results import approval_request, condition_holds, follow_up_ste
 from supervisor.config import SupervisorConfig
 from supervisor.conflicts import claims_of, find_conflicts, resolve_conflict
 from supervisor.context import gather_context, step_inputs
+from supervisor.intake import normalise_goal
 from supervisor.planner import RulePlanner
 from supervisor.pools import SpecialistPool
 from supervisor.recorder import Recorder
@@ -326,8 +327,6 @@ class StepScheduler:
 
     def _expand(self, state: RunState, step: Step) -> RunState:
         assert state.plan is not None
-        from supervisor.intake import normalise_goal  # noqa: PLC0415  (avoid a cycle at import time)
-
         sub_goal = state.goal.model_copy(update={"text": step.instruction, "workflow": None})
         sub = self._planner.plan(state.run_id, sub_goal, normalise_goal(sub_goal), prefix=f"{step.id}-")
         sub_steps = [s.model_copy(update={"depends_on": s.depends_on or step.depends_on}) for s in sub.steps]

@@ -32,6 +32,7 @@ from contracts import (
     RunSummary,
     ScalePool,
     StepStatus,
+    TaskAssignment,
     TaskResult,
     TaskStatus,
     new_id,
@@ -260,9 +261,6 @@ class SupervisorService:
             state = await self._engine.resume(state)
         return await self._engine.drive(state)
 
-    def _note_redispatch(self, assignment: object, error: str) -> None:
-        run_id = getattr(assignment, "run_id", None)
-        step = getattr(assignment, "step", None)
-        if run_id and step is not None:
-            self._rec.emit(run_id, "step_redispatched", step_id=step.id, data={"why": error})
-            self._rec.metrics.error("actor_lost")
+    def _note_redispatch(self, assignment: TaskAssignment, error: str) -> None:
+        self._rec.emit(assignment.run_id, "step_redispatched", step_id=assignment.step.id, data={"why": error})
+        self._rec.metrics.error("actor_lost")
