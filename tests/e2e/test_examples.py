@@ -86,3 +86,26 @@ async def test_rejected_refund_is_not_issued(offline_runtime: Runtime) -> None:
 
 def _lines(path: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
+
+
+async def test_a_new_figure_that_contradicts_memory_is_resolved_and_traced(offline_runtime: Runtime) -> None:
+    first = await finish(offline_runtime, weekly_sales_goal(tenant="restated"))
+    assert first.status == RunStatus.DONE and first.memory_refs
+    # The same week, restated: one North row of the latest week changes.
+    goal = weekly_sales_goal(tenant="restated")
+    sales = goal.attachments[0]
+    lines = sales.content.splitlines()
+    index = next(i for i, line in enumerate(lines) if ",2024-W12,North,Widget," in line)
+    cells = lines[index].split(",")
+    cells[-1] = f"{float(cells[-1]) + 100:.2f}"
+    lines[index] = ",".join(cells)
+    restated = goal.model_copy(
+        update={"attachments": (sales.model_copy(update={"content": "\n".join(lines)}), *goal.attachments[1:])}
+    )
+    second = await finish(offline_runtime, restated)
+    assert second.status == RunStatus.DONE
+    events = await trace(offline_runtime, second)
+    resolved = [e for e in events if e.type == "conflict_resolved" and e.data.get("rule") == "recency"]
+    assert resolved, "the restated figures should contradict the remembered ones"
+    assert all(e.data["chosen"] != e.data["previous"] for e in resolved)
+    assert any("North" in str(e.data["label"]) or "total" in str(e.data["label"]) for e in resolved)
