@@ -220,6 +220,7 @@ class SupervisorFactory:
             config=cfg.supervisor,
             metrics=RayMetrics(),
             replicas=replicas,
+            planner_model=_chat_model(cfg.model) if cfg.supervisor.planner == "model" else None,
         )
 
 

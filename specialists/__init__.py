@@ -1,3 +1,21 @@
-"""agentrt specialists."""
+"""agentrt specialists: the researcher, analyst, writer and QA roles, their tools, and the specialist service."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from specialists.factory import approval_policy, build_specialist, tool_catalog
+from specialists.outbox import outbox_tools
+from specialists.roles import BUILTIN_ROLES, RoleCatalog, RoleSpec, Stage
+from specialists.service import SpecialistClient, SpecialistService
+
+__all__ = [
+    "BUILTIN_ROLES",
+    "RoleCatalog",
+    "RoleSpec",
+    "SpecialistClient",
+    "SpecialistService",
+    "Stage",
+    "approval_policy",
+    "build_specialist",
+    "outbox_tools",
+    "tool_catalog",
+]

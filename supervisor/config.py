@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["SupervisorConfig"]
@@ -22,6 +24,8 @@ class SupervisorConfig(BaseModel):
             back to its configured size when idle.
         autoscale_max: Most replicas per role under autoscaling.
         queue_per_replica: Queued steps per replica that trigger growth.
+        planner: ``rules`` (the rule planner) or ``model`` (the OpenAI-compatible model proposes
+            plans, checked by the rules, which take over when a plan is unusable).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -36,3 +40,4 @@ class SupervisorConfig(BaseModel):
     autoscale: bool = False
     autoscale_max: int = Field(default=8, ge=1, le=256)
     queue_per_replica: float = Field(default=1.0, gt=0)
+    planner: Literal["rules", "model"] = "rules"

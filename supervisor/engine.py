@@ -36,6 +36,7 @@ from supervisor.config import SupervisorConfig
 from supervisor.conflicts import claims_of
 from supervisor.execution import StepScheduler, set_step_status
 from supervisor.intake import IntakeReport, normalise_goal
+from supervisor.model_planner import ModelPlanner
 from supervisor.planner import RulePlanner
 from supervisor.pools import SpecialistPool
 from supervisor.recorder import Recorder
@@ -55,6 +56,7 @@ class RunEngine:
         pools: Specialist pools by role.
         memory: Long-term memory (None runs without it).
         config: Supervisor configuration.
+        model_planner: Plans with a language model first (None: the rule planner alone).
     """
 
     def __init__(
@@ -65,8 +67,10 @@ class RunEngine:
         pools: Mapping[str, SpecialistPool],
         memory: MemoryRef | None,
         config: SupervisorConfig,
+        model_planner: ModelPlanner | None = None,
     ) -> None:
         self._rec = recorder
+        self._model_planner = model_planner
         self._planner = planner
         self._roles = roles
         self._pools = pools
@@ -112,7 +116,7 @@ class RunEngine:
         if state.status == RunStatus.INTAKE:
             return self._intake(state)
         if state.status == RunStatus.PLAN:
-            return self._plan(state)
+            return await self._plan(state)
         if state.status in (RunStatus.EXECUTE, RunStatus.VERIFY):
             return await self.scheduler.execute(state)
         if state.status == RunStatus.OUTPUT:
@@ -138,9 +142,14 @@ class RunEngine:
             )
         return self._rec.move(state, RunStatus.PLAN, reason="goal normalised", intake=report.as_json())
 
-    def _plan(self, state: RunState) -> RunState:
+    async def _plan(self, state: RunState) -> RunState:
         intake = IntakeReport(**state.intake) if state.intake else normalise_goal(state.goal)  # type: ignore[arg-type]
-        plan = self._planner.plan(state.run_id, state.goal, intake)
+        source, note = "rules", ""
+        if self._model_planner is not None and not state.goal.workflow:
+            outcome = await self._model_planner.plan(state.run_id, state.goal, intake)
+            plan, source, note = outcome.plan, outcome.source, outcome.note
+        else:
+            plan = self._planner.plan(state.run_id, state.goal, intake)
         missing = sorted({s.role for s in plan.steps} - set(self._pools))
         if missing:
             raise AgentRTError(f"plan needs roles without a pool: {missing}")
@@ -150,6 +159,8 @@ class RunEngine:
             data={
                 "version": plan.version,
                 "rationale": plan.rationale,
+                "source": source,
+                "note": note,
                 "steps": [{"id": s.id, "role": s.role, "depends_on": list(s.depends_on)} for s in plan.steps],
             },
         )

@@ -16,6 +16,7 @@ from contracts import (
     Ack,
     ApprovalDecision,
     CancelRun,
+    ChatModel,
     ClarificationAnswer,
     ContractError,
     ErrorInfo,
@@ -43,6 +44,7 @@ from supervisor.config import SupervisorConfig
 from supervisor.engine import RunEngine
 from supervisor.execution import set_step_status
 from supervisor.metrics import RuntimeMetrics
+from supervisor.model_planner import ModelPlanner
 from supervisor.planner import RulePlanner, WorkflowCatalog
 from supervisor.pools import Autoscale, ReplicaSource, SpecialistPool
 from supervisor.recorder import Recorder
@@ -72,6 +74,7 @@ class SupervisorService:
         config: Supervisor configuration.
         metrics: Where measurements go.
         replicas: Initial replicas per role (default: each role's ``replicas``).
+        planner_model: A chat model that proposes plans (checked, with the rule planner as fallback).
     """
 
     def __init__(
@@ -84,6 +87,7 @@ class SupervisorService:
         config: SupervisorConfig | None = None,
         metrics: RuntimeMetrics | None = None,
         replicas: Mapping[str, int] | None = None,
+        planner_model: ChatModel | None = None,
     ) -> None:
         self._config = config or SupervisorConfig()
         self._roles = roles or RoleCatalog()
@@ -97,7 +101,8 @@ class SupervisorService:
             for r in self._roles
         }
         planner = RulePlanner(self._roles, workflows)
-        self._engine = RunEngine(self._rec, planner, self._roles, self.pools, memory, self._config)
+        by_model = ModelPlanner(planner_model, self._roles, planner) if planner_model is not None else None
+        self._engine = RunEngine(self._rec, planner, self._roles, self.pools, memory, self._config, by_model)
         self._tasks: dict[str, asyncio.Task[RunState]] = {}
         self._started = False
 
