@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import NoReturn
 
@@ -19,9 +21,10 @@ from contracts.memory import AuditEntry, Partition
 from contracts.ports import Embedder
 from memory._audit import AuditTrail, actor_of
 from memory._consent import ConsentBook
-from memory._db import open_database
+from memory._db import open_database, transaction
 from memory._facts import FactTable
 from memory._grants import GrantTable
+from memory._loaded import LoadedPartition
 from memory._records import RecordTable
 from memory._working import WorkingTable
 from memory.access import Mode, allows
@@ -63,8 +66,8 @@ class Core:
         self.grants = GrantTable(self.conn)
         self.consent = ConsentBook(self.conn, config.default_allowed_categories)
         self.working = WorkingTable(self.conn, policy)
-        self.audit_trail = AuditTrail(self.conn)
-        self.indexes: dict[Partition, PartitionIndex] = {}
+        self.audit_trail = AuditTrail(self.conn, config.read_audit_delay_s, config.read_audit_batch)
+        self.loaded: dict[Partition, LoadedPartition] = {}
 
     def now(self) -> datetime:
         """Return the current instant."""
@@ -76,16 +79,23 @@ class Core:
             return self.embedder.embed(texts)
         return await asyncio.to_thread(self.embedder.embed, texts)
 
+    def partition(self, partition: Partition) -> LoadedPartition:
+        """Return the partition's index and rows, loading them from SQLite on first use."""
+        loaded = self.loaded.get(partition)
+        if loaded is None:
+            loaded = LoadedPartition(partition, PartitionIndex(self.embedder.dim, self.config.index))
+            loaded.add(*self.records.load(partition, self.now().timestamp()))
+            self.loaded[partition] = loaded
+        return loaded
+
     def index(self, partition: Partition) -> PartitionIndex:
         """Return the partition's vector index, building it from SQLite on first use."""
-        index = self.indexes.get(partition)
-        if index is None:
-            index = PartitionIndex(self.embedder.dim, self.config.index)
-            ids, vectors = self.records.vectors(partition, self.now().timestamp())
-            if len(ids):
-                index.add(ids, vectors)
-            self.indexes[partition] = index
-        return index
+        return self.partition(partition).index
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """Commit queued read-audit rows, then open a transaction (so the log keeps the order of calls)."""
+        self.audit_trail.flush()
+        return transaction(self.conn)
 
     def require(self, caller: Identity, partition: Partition, mode: Mode, action: str, reason: str) -> None:
         """Raise (and audit) :class:`MemoryAccessDenied` unless ``caller`` may ``mode`` the partition."""
@@ -113,8 +123,20 @@ class Core:
         where = partition_key(partition) if isinstance(partition, Partition) else partition or ""
         self._append(caller, action, where, target, reason, allowed=True)
 
+    def audit_read(
+        self, caller: Identity, action: str, partitions: Sequence[Partition], target: str, reason: str
+    ) -> None:
+        """Queue an allowed read for the audit log; it is committed within a bounded delay (see ``_audit``)."""
+        where = ", ".join(partition_key(p) for p in partitions)
+        self.audit_trail.append_later(self._entry(caller, action, where, target, reason, allowed=True))
+
     def _append(self, caller: Identity, action: str, where: str, target: str, reason: str, *, allowed: bool) -> None:
-        entry = AuditEntry(
+        self.audit_trail.append(self._entry(caller, action, where, target, reason, allowed=allowed))
+
+    def _entry(
+        self, caller: Identity, action: str, where: str, target: str, reason: str, *, allowed: bool
+    ) -> AuditEntry:
+        return AuditEntry(
             at=self.now(),
             tenant=caller.tenant,
             actor=actor_of(caller),
@@ -124,11 +146,13 @@ class Core:
             reason=reason,
             allowed=allowed,
         )
-        self.audit_trail.append(entry)
 
     def close(self) -> None:
-        """Close the database and, if it holds a connection, the embedder."""
-        close = getattr(self.embedder, "close", None)
-        if callable(close):
-            close()
-        self.conn.close()
+        """Commit queued read-audit rows, close the database and, if it holds a connection, the embedder."""
+        try:
+            self.audit_trail.flush()
+        finally:
+            close = getattr(self.embedder, "close", None)
+            if callable(close):
+                close()
+            self.conn.close()

@@ -9,7 +9,6 @@ from contracts.errors import NotFound
 from contracts.memory import Fact, FactAnswer, FactQuery, FactResolution, FactWrite, FactWriteAck
 from memory._audit import actor_of
 from memory._core import Core
-from memory._db import transaction
 from memory.conflicts import choose_fact
 
 _KEY_LIMIT = 256
@@ -44,7 +43,7 @@ def put(core: Core, request: FactWrite) -> FactWriteAck:
         core.audit(request.caller, "put_fact", fact.partition, f"refused {key}: {refusal}", request.reason)
         return FactWriteAck(stored=False, refused=refusal)
     clean, count = _redacted(core, fact)
-    with transaction(core.conn):
+    with core.transaction():
         conflicts = core.facts.put(clean, core.now().timestamp())
         target = f"{clean.key} ({len(conflicts)} conflicts)" if conflicts else clean.key
         core.audit(request.caller, "put_fact", fact.partition, target, request.reason)
@@ -72,7 +71,7 @@ def resolve(core: Core, request: FactResolution) -> FactAnswer:
     best, why = choose_fact([s.fact for s in current], request.rule, ranks, request.chosen_source)
     reason = redact(f"{why}; {request.reason}" if request.reason else why).text
     winner = current[best]
-    with transaction(core.conn):
+    with core.transaction():
         losers = [s for i, s in enumerate(current) if i != best]
         core.facts.settle(winner, losers, request.rule, reason, actor_of(request.caller), now)
         core.audit(

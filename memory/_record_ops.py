@@ -9,8 +9,8 @@ from numpy.typing import NDArray
 
 from actors.redaction import redact
 from contracts.memory import MemoryHit, MemoryHits, MemoryQuery, MemoryWrite, MemoryWriteAck, Partition
-from memory._core import Core, partition_key, redact_object
-from memory._db import earliest, transaction
+from memory._core import Core, redact_object
+from memory._db import earliest
 from memory._records import RecordBatch, StoredRow
 from memory.ranking import HybridRanking
 
@@ -49,13 +49,14 @@ async def write(core: Core, request: MemoryWrite) -> MemoryWriteAck:
         created_at=now,
         expires_at=earliest(None if request.ttl_s is None else now + request.ttl_s, None if ttl is None else now + ttl),
     )
-    with transaction(core.conn):
-        rids, record_ids = core.records.insert(batch)
+    with core.transaction():
+        rids, rows = core.records.insert(batch)
+        record_ids = [str(row.row[1]) for row in rows]
         core.audit(caller, "write", partition, _listing(record_ids), request.reason)
-    # The index is updated only after the commit; an index not yet in memory is built later from SQLite.
-    loaded = core.indexes.get(partition)
+    # Memory is updated only after the commit; a partition not yet in memory is loaded later from SQLite.
+    loaded = core.loaded.get(partition)
     if loaded is not None:
-        loaded.add(rids, vectors)
+        loaded.add(rids, vectors, rows)
     return MemoryWriteAck(record_ids=tuple(record_ids), redactions=count)
 
 
@@ -78,15 +79,15 @@ async def search(core: Core, request: MemoryQuery) -> MemoryHits:
                 scored.append((ranking.score(cosine, row.text, now - row.created_at), row))
     scored.sort(key=lambda pair: pair[0], reverse=True)
     hits = tuple(MemoryHit(record=row.record(), score=score) for score, row in scored[: request.k])
-    where = ", ".join(partition_key(p) for p in partitions)
-    core.audit(request.caller, "search", where, _listing([h.record.id for h in hits]), request.reason)
+    core.audit_read(request.caller, "search", partitions, _listing([h.record.id for h in hits]), request.reason)
     return MemoryHits(hits=hits)
 
 
 def _candidates(
     core: Core, partition: Partition, vector: NDArray[np.float32], request: MemoryQuery, now: float
 ) -> list[tuple[float, StoredRow]]:
-    index = core.index(partition)
+    loaded = core.partition(partition)
+    index = loaded.index
     if len(index) == 0:
         return []
     wanted = request.k * core.config.index.candidates_per_hit
@@ -94,7 +95,7 @@ def _candidates(
     while True:
         scores, ids = index.search(vector[None, :], fetch)
         found_ids = [int(i) for i in ids[0] if i >= 0]
-        records = core.records.fetch(found_ids, partition, now, request.category)
+        records = loaded.live(found_ids, core.config.retention, now, request.category)
         # A category filter or expired rows can leave too few; widen the vector search until it cannot grow.
         if len(records) >= wanted or fetch >= len(index):
             break

@@ -43,71 +43,54 @@ class RecordTable:
         self._policy = policy
         self._dim = dim
 
-    def insert(self, batch: RecordBatch) -> tuple[NDArray[np.int64], list[str]]:
-        """Insert a batch inside the caller's transaction; return its row ids and record ids."""
+    def insert(self, batch: RecordBatch) -> tuple[NDArray[np.int64], list[StoredRow]]:
+        """Insert a batch inside the caller's transaction; return its row ids and the stored rows."""
         # AUTOINCREMENT never reuses a row id, so a stale vector can never point at a newer record.
         row = self._conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'records'").fetchone()
         first = (row[0] if row else 0) + 1
         rids = np.arange(first, first + len(batch.texts), dtype=np.int64)
         record_ids = [new_id("mem") for _ in batch.texts]
         p = batch.partition
+        rows = [
+            (
+                rid,
+                rec,
+                p.tenant,
+                p.scope.value,
+                p.owner,
+                text,
+                batch.category,
+                batch.metadata,
+                batch.source,
+                batch.confidence,
+                batch.created_at,
+                batch.expires_at,
+            )
+            for rid, rec, text in zip(rids.tolist(), record_ids, batch.texts, strict=True)
+        ]
         self._conn.executemany(
             f"INSERT INTO records ({_COLUMNS}, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                (
-                    int(rid),
-                    rec,
-                    p.tenant,
-                    p.scope.value,
-                    p.owner,
-                    text,
-                    batch.category,
-                    batch.metadata,
-                    batch.source,
-                    batch.confidence,
-                    batch.created_at,
-                    batch.expires_at,
-                    vec.tobytes(),
-                )
-                for rid, rec, text, vec in zip(rids, record_ids, batch.texts, batch.vectors, strict=True)
-            ),
+            ((*row, vec.tobytes()) for row, vec in zip(rows, batch.vectors, strict=True)),
         )
-        return rids, record_ids
+        return rids, [StoredRow(row, p) for row in rows]
 
-    def fetch(
-        self, rids: Sequence[int], partition: Partition, now: float, category: str | None
-    ) -> dict[int, StoredRow]:
-        """Return the live rows among ``rids`` that belong to ``partition`` (others are dropped)."""
-        if not rids:
-            return {}
+    def load(self, partition: Partition, now: float) -> tuple[NDArray[np.int64], NDArray[np.float32], list[StoredRow]]:
+        """Return the row ids, vectors and rows of every live record of ``partition``."""
         live, params = live_clause(self._policy, partition, now, _SHAPE)
-        marks = ", ".join("?" for _ in rids)
-        # The unary + keeps SQLite on row-id lookups: left to itself it may scan the partition index instead.
-        sql = (
-            f"SELECT {_COLUMNS} FROM records WHERE rid IN ({marks}) AND +tenant = ? AND +scope = ? AND +owner = ?{live}"
-        )
-        args = [*rids, partition.tenant, partition.scope.value, partition.owner, *params]
-        if category is not None:
-            sql += " AND category = ?"
-            args.append(category)
-        found: dict[int, StoredRow] = {}
-        for row in self._conn.execute(sql, args):
-            # The query already filters by partition; checking again costs nothing and
-            # keeps a record of another tenant out even if the SQL above were ever wrong.
-            if (row[2], row[3], row[4]) == (partition.tenant, partition.scope.value, partition.owner):
-                found[row[0]] = StoredRow(row, partition)
-        return found
-
-    def vectors(self, partition: Partition, now: float) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-        """Return the row ids and vectors of every live record of ``partition``."""
-        live, params = live_clause(self._policy, partition, now, _SHAPE)
-        rows = self._conn.execute(
-            f"SELECT rid, vector FROM records WHERE tenant = ? AND scope = ? AND owner = ?{live} ORDER BY rid",
+        found = self._conn.execute(
+            f"SELECT {_COLUMNS}, vector FROM records WHERE tenant = ? AND scope = ? AND owner = ?{live} ORDER BY rid",
             [partition.tenant, partition.scope.value, partition.owner, *params],
         ).fetchall()
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), self._dim)
-        return ids, vectors
+        ids = np.fromiter((r[0] for r in found), dtype=np.int64, count=len(found))
+        vectors = np.frombuffer(b"".join(r[-1] for r in found), dtype=np.float32).reshape(len(found), self._dim)
+        key = (partition.tenant, partition.scope.value, partition.owner)
+        # The query already filters by partition; checking again keeps a record of another
+        # tenant out of the partition's rows even if the SQL above were ever wrong.
+        rows = [StoredRow(r[:-1], partition) for r in found if (r[2], r[3], r[4]) == key]
+        if len(rows) != len(found):
+            keep = np.isin(ids, [row.rid for row in rows])
+            ids, vectors = ids[keep], vectors[keep]
+        return ids, vectors, rows
 
     def sweep(self, sweep: Sweep) -> list[tuple[int, Partition]]:
         """Delete expired records; return each one's row id and partition."""
@@ -117,10 +100,25 @@ class RecordTable:
 
 @dataclass(frozen=True, slots=True)
 class StoredRow:
-    """A fetched ``records`` row; the contract is built only for rows that make the cut."""
+    """A ``records`` row (without its vector); the contract is built only for rows that make the cut."""
 
     row: tuple[object, ...]
     partition: Partition
+
+    @property
+    def rid(self) -> int:
+        """The SQLite row id, which is also the vector id."""
+        return int(self.row[0])  # type: ignore[call-overload]
+
+    @property
+    def category(self) -> str:
+        """The record category."""
+        return str(self.row[6])
+
+    @property
+    def expires_at(self) -> float | None:
+        """When the record expires by its own stamp, in epoch seconds (None: only by policy)."""
+        return self.row[11]  # type: ignore[return-value]
 
     @property
     def text(self) -> str:

@@ -45,6 +45,12 @@ def live_clause(
     return sql, params
 
 
+def born_after(policy: RetentionPolicy, partition: Partition, now: float) -> float | None:
+    """Return the instant rows of ``partition`` must be written after to be live now (None: no age limit)."""
+    ttl = policy.ttl_for(partition)
+    return None if ttl is None else now - ttl
+
+
 def expired_clause(policy: RetentionPolicy, now: float, shape: RowShape) -> tuple[str, list[SqlParam]]:
     """Return a condition selecting every expired row of a table, across partitions."""
     parts = ["(expires_at IS NOT NULL AND expires_at <= ?)"]

@@ -1,14 +1,11 @@
-"""The retention sweep: delete expired memory from SQLite and from the loaded FAISS indexes."""
+"""The retention sweep: delete expired memory from SQLite and from the loaded partitions (index and rows)."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-import numpy as np
-
 from contracts.memory import AuditEntry, Partition, SweepReport
 from memory._core import Core
-from memory._db import transaction
 from memory._retention import Sweep
 
 _ACTOR = "system:memory"
@@ -19,7 +16,7 @@ def run_sweep(core: Core, tenant: str | None) -> SweepReport:
     policy = core.config.retention
     now = core.now()
     sweep = Sweep(policy=policy, now=now.timestamp(), limit=policy.sweep_batch, tenant=tenant)
-    with transaction(core.conn):
+    with core.transaction():
         records = core.records.sweep(sweep)
         facts = core.facts.sweep(sweep)
         grants = core.grants.sweep(sweep)
@@ -41,6 +38,6 @@ def _forget(core: Core, records: list[tuple[int, Partition]]) -> None:
     for rid, partition in records:
         by_partition[partition].append(rid)
     for partition, rids in by_partition.items():
-        index = core.indexes.get(partition)
-        if index is not None:
-            index.remove(np.asarray(rids, dtype=np.int64))
+        loaded = core.loaded.get(partition)
+        if loaded is not None:
+            loaded.remove(rids)

@@ -176,6 +176,9 @@ class MemoryConfig(BaseModel):
             consent policy; None allows every category. ``"*"`` in a policy allows all.
         synchronous: SQLite ``synchronous`` mode with WAL. NORMAL survives a process
             crash; FULL also survives power loss at the cost of an fsync per commit.
+        read_audit_delay_s: Longest time a search's audit row waits before it is committed
+            (at most 50 ms; see :mod:`memory._audit` for the durability rule of read rows).
+        read_audit_batch: Number of queued search audit rows committed at once without waiting.
         actor: Ray options for the memory actor.
     """
 
@@ -188,6 +191,8 @@ class MemoryConfig(BaseModel):
     source_ranks: tuple[str, ...] = ()
     default_allowed_categories: tuple[str, ...] | None = ("general",)
     synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+    read_audit_delay_s: float = Field(default=0.05, gt=0, le=0.05)
+    read_audit_batch: int = Field(default=100, ge=1, le=1_000)
     actor: ActorOptions = Field(
         default_factory=lambda: ActorOptions(name="memory", max_restarts=-1, max_task_retries=0, max_concurrency=64)
     )

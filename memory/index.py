@@ -2,7 +2,7 @@
 
 Every partition has its own index, so a similarity search can only ever reach
 vectors of the partition it was asked about (the service still re-checks each
-hit against the database). Vectors are unit length and scored by inner
+hit against the partition's rows and the retention policy). Vectors are unit length and scored by inner
 product, which is their cosine similarity.
 """
 

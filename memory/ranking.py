@@ -53,7 +53,8 @@ class HybridRanking:
         """Return the share of query terms present in ``text`` (0 when the query has none)."""
         if not self.query_terms or self.keyword_weight == 0:
             return 0.0
-        return len(self.query_terms & terms(text)) / len(self.query_terms)
+        # Query terms hold no stop words, so intersecting with every word of the text counts the same.
+        return len(self.query_terms.intersection(_WORD.findall(text.lower()))) / len(self.query_terms)
 
     def recency(self, age_s: float) -> float:
         """Return the recency weight of a record ``age_s`` seconds old, in (0, 1]."""

@@ -5,8 +5,16 @@ names its caller; the service checks the caller against the partitions the call
 touches (see :mod:`memory.access`), redacts personal data and secrets before
 anything is persisted, applies consent and retention, and appends what happened
 (allowed or denied) to the audit log. SQLite is the source of truth; each
-partition's FAISS index is built from it on first use, so a restarted service
-comes back with everything a returned call wrote.
+partition's FAISS index and the rows searches rank are loaded from it on first
+use and kept in step with every write and sweep, so a restarted service comes
+back with everything a returned call wrote.
+
+Durability rule of read-audit rows: the audit row of a search is committed
+within ``MemoryConfig.read_audit_delay_s`` (at most 50 ms), or at once when
+``read_audit_batch`` of them are pending, before any other audit row, and on
+sweep and stop; a process crash inside that window can lose it. Every other
+audit row (writes, grants, consent, denials, working state, audit reads) is
+committed before its call returns.
 
 Run it as an actor::
 
