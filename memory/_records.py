@@ -135,12 +135,14 @@ class StoredRow:
         row = self.row
         # Built from rows this service validated and redacted on the way in; validating again
         # would only add latency to every search hit.
+        metadata = str(row[7])
         return MemoryRecord.model_construct(
+            kind="memory_record",
             id=row[1],
             partition=self.partition,
             text=row[5],
             category=row[6],
-            metadata=json.loads(str(row[7])),
+            metadata={} if metadata == "{}" else json.loads(metadata),
             source=row[8],
             confidence=row[9],
             created_at=from_epoch(self.created_at),
