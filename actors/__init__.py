@@ -1,26 +1,30 @@
-"""agentrt actors: the actor host, models, the tool layer, the policy gate and the agent loop."""
+"""agentrt actors: models, the tool layer, the policy gate, the agent loop and the service transport.
+
+The Ray actor host (``spawn``, ``RayTransport``, ``ServiceHost``) is :mod:`agentrt.actors.host`;
+it is not imported here, so the logic packages load without Ray.
+"""
 
 from __future__ import annotations
 
-from actors.agent import AgentService, AgentSpec
-from actors.event_sinks import CollectingSink, DiscardingSink
-from actors.host import ActorOptions, LocalTransport, RayTransport, ServiceClient, ServiceHost, Transport, spawn
-from actors.logs import configure_logging, redact_processor
-from actors.model_choice import chat_model_from_env
-from actors.offline_model import OFFLINE_LABEL, OFFLINE_MODEL_NAME, OfflineModel
-from actors.openai_model import OpenAIChatModel, OpenAIModelConfig, openai_config_from_env
-from actors.openai_server import OpenAIProtocolServer, hashed_vector
-from actors.policy import AllowAll, PolicyRule, RuleGate
-from actors.redaction import Redaction, redact, redact_json
-from actors.remote import RemoteSpecialist
-from actors.remote_events import EventSinkService, RemoteEventSink
-from actors.scripted_model import ScriptedModel, ScriptedRequest, call
-from actors.server_reply import ScriptedToolCall, ServerReply, chat_request, responder_for
-from actors.task_brief import INPUTS_FENCE, TaskBrief, clip_json, observation_message
-from actors.tool import RetryPolicy, Tool, ToolContext, tool
-from actors.tool_registry import ToolRegistry
-from actors.tool_runner import ToolOutcome, ToolRunner, error_info
-from actors.write_ledger import RecordedWrite, WriteLedger, canonical_json, idempotency_key
+from agentrt.actors.agent import AgentService
+from agentrt.actors.agent_spec import AgentSpec
+from agentrt.actors.event_sinks import CollectingSink, DiscardingSink
+from agentrt.actors.logs import configure_logging, redact_processor
+from agentrt.actors.offline_model import OFFLINE_LABEL, OFFLINE_MODEL_NAME, OfflineModel
+from agentrt.actors.openai_model import OpenAIChatModel, OpenAIModelConfig
+from agentrt.actors.openai_server import OpenAIProtocolServer, hashed_vector
+from agentrt.actors.policy import AllowAll, PolicyRule, RuleGate
+from agentrt.actors.redaction import Redaction, redact, redact_json
+from agentrt.actors.remote import RemoteSpecialist
+from agentrt.actors.remote_events import EventSinkService, RemoteEventSink
+from agentrt.actors.scripted_model import ScriptedModel, ScriptedRequest, call
+from agentrt.actors.server_reply import ScriptedToolCall, ServerReply, chat_request, responder_for
+from agentrt.actors.task_brief import INPUTS_FENCE, TaskBrief, clip_json, observation_message
+from agentrt.actors.tool import RetryPolicy, Tool, ToolContext, tool
+from agentrt.actors.tool_registry import ToolRegistry
+from agentrt.actors.tool_runner import ToolOutcome, ToolRunner, error_info
+from agentrt.actors.transport import ActorOptions, LocalTransport, ServiceClient, Transport
+from agentrt.actors.write_ledger import RecordedWrite, WriteLedger, canonical_json, idempotency_key
 
 __all__ = [
     "ActorOptions",
@@ -39,7 +43,6 @@ __all__ = [
     "OpenAIModelConfig",
     "OpenAIProtocolServer",
     "PolicyRule",
-    "RayTransport",
     "RecordedWrite",
     "Redaction",
     "RemoteEventSink",
@@ -51,7 +54,6 @@ __all__ = [
     "ScriptedToolCall",
     "ServerReply",
     "ServiceClient",
-    "ServiceHost",
     "TaskBrief",
     "Tool",
     "ToolContext",
@@ -62,7 +64,6 @@ __all__ = [
     "WriteLedger",
     "call",
     "canonical_json",
-    "chat_model_from_env",
     "chat_request",
     "clip_json",
     "configure_logging",
@@ -70,11 +71,9 @@ __all__ = [
     "hashed_vector",
     "idempotency_key",
     "observation_message",
-    "openai_config_from_env",
     "redact",
     "redact_json",
     "redact_processor",
     "responder_for",
-    "spawn",
     "tool",
 ]

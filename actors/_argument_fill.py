@@ -17,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
-from actors._columns import ColumnMention, mentioned_columns
-from actors._evidence import Evidence, Source
-from actors._text_match import STOPWORDS, stem, terms, words
-from contracts import JsonObject, JsonValue, ToolSpec
+from agentrt.actors._columns import ColumnMention, mentioned_columns
+from agentrt.actors._evidence import Evidence, Source
+from agentrt.actors._text_match import STOPWORDS, stem, terms, words
+from agentrt.contracts import JsonObject, JsonValue, ToolSpec
 
 __all__ = ["fill_arguments"]
 

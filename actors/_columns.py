@@ -6,8 +6,8 @@ import csv
 import io
 from dataclasses import dataclass
 
-from actors._evidence import Evidence, Source
-from actors._text_match import stem, words
+from agentrt.actors._evidence import Evidence, Source
+from agentrt.actors._text_match import stem, words
 
 __all__ = ["ColumnMention", "mentioned_columns"]
 

@@ -7,8 +7,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from actors._text_match import terms
-from contracts import Artifact, ContextItem, JsonValue
+from agentrt.actors._text_match import terms
+from agentrt.contracts import Artifact, ContextItem, JsonValue
 
 __all__ = ["Evidence", "Source"]
 

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from actors._trace import StepTrace
-from actors.task_brief import TaskBrief, observation_message
-from actors.tool import ToolContext
-from actors.tool_runner import ToolOutcome, ToolRunner, error_info
-from actors.write_ledger import canonical_json
-from contracts import (
+from agentrt.actors._trace import StepTrace
+from agentrt.actors.task_brief import TaskBrief, observation_message
+from agentrt.actors.tool import ToolContext
+from agentrt.actors.tool_runner import ToolOutcome, ToolRunner, error_info
+from agentrt.actors.write_ledger import canonical_json
+from agentrt.contracts import (
     AgentRTError,
     ApprovalRequest,
     Artifact,
@@ -51,7 +51,7 @@ from contracts import (
 )
 
 if TYPE_CHECKING:
-    from actors.agent import AgentSpec
+    from agentrt.actors.agent_spec import AgentSpec
 
 __all__ = ["AgentParts", "StepRun", "approval_id"]
 

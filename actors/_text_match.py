@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from contracts import JsonValue, ToolSpec
+from agentrt.contracts import JsonValue, ToolSpec
 
 __all__ = ["STOPWORDS", "ToolIndex", "ToolMatch", "stem", "terms", "words"]
 

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 import structlog
 
-from actors.redaction import redact, redact_json
-from actors.task_brief import clip_json
-from actors.tool_runner import ToolOutcome
-from contracts import ChatMessage, ErrorInfo, EventSink, EventType, JsonObject, ModelReply, RunEvent
+from agentrt.actors.redaction import redact, redact_json
+from agentrt.actors.task_brief import clip_json
+from agentrt.actors.tool_runner import ToolOutcome
+from agentrt.contracts import ChatMessage, ErrorInfo, EventSink, EventType, JsonObject, ModelReply, RunEvent
 
 __all__ = ["StepTrace"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from contracts import EventType, RunEvent
+from agentrt.contracts import EventType, RunEvent
 
 __all__ = ["CollectingSink", "DiscardingSink"]
 

@@ -17,8 +17,8 @@ from typing import Any, TextIO
 import structlog
 from pydantic_core import to_jsonable_python
 
-from actors.redaction import redact_json
-from contracts import JsonValue
+from agentrt.actors.redaction import redact_json
+from agentrt.contracts import JsonValue
 
 __all__ = ["configure_logging", "redact_processor"]
 

@@ -1,15 +1,15 @@
 """The offline model: a deterministic, rule-based stand-in for an LLM. No network, not an LLM.
 
 Each turn it reads the conversation the agent loop built (the task brief of
-:mod:`actors.task_brief`, then tool calls and their results) and either calls
+:mod:`agentrt.actors.task_brief`, then tool calls and their results) and either calls
 one more tool or gives the final answer:
 
 1. The instruction's content words (stemmed) are matched against every offered
    tool's name, description and argument schema by TF-IDF
-   (:class:`~actors._text_match.ToolIndex`).
+   (:class:`~agentrt.actors._text_match.ToolIndex`).
 2. Among tools not used yet, the best one that still matches a word of the
    instruction no used tool has covered is called, if its arguments can be
-   filled (:mod:`actors._argument_fill`) from the instruction's literals,
+   filled (:mod:`agentrt.actors._argument_fill`) from the instruction's literals,
    the input artifacts, earlier tool outputs and the context.
 3. When no tool is left that way, it answers: a first line ``[offline model]``
    and a summary of what the tool outputs said.
@@ -26,11 +26,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from actors._argument_fill import fill_arguments
-from actors._evidence import Evidence
-from actors._text_match import ToolIndex, ToolMatch, terms
-from actors.task_brief import TaskBrief
-from contracts import ChatMessage, JsonValue, ModelReply, ToolCall, ToolSpec, Usage
+from agentrt.actors._argument_fill import fill_arguments
+from agentrt.actors._evidence import Evidence
+from agentrt.actors._text_match import ToolIndex, ToolMatch, terms
+from agentrt.actors.task_brief import TaskBrief
+from agentrt.contracts import ChatMessage, JsonValue, ModelReply, ToolCall, ToolSpec, Usage
 
 __all__ = ["OFFLINE_LABEL", "OFFLINE_MODEL_NAME", "OfflineModel"]
 

@@ -1,16 +1,16 @@
 """A chat model on any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp server, LiteLLM).
 
-Native tool calling: each :class:`~contracts.ToolSpec` goes out as a
+Native tool calling: each :class:`~agentrt.contracts.ToolSpec` goes out as a
 ``{"type": "function", ...}`` tool, and the reply's tool calls come back as
-:class:`~contracts.ToolCall`. Failures the endpoint may recover from (HTTP 429,
+:class:`~agentrt.contracts.ToolCall`. Failures the endpoint may recover from (HTTP 429,
 408, 409, 5xx, connection errors, timeouts) are retried with exponential
 backoff and jitter, honouring ``Retry-After``; the rest, and the last failure,
-raise :class:`~contracts.ModelError`. A tool call whose arguments are not a
-JSON object raises :class:`~contracts.MalformedToolCall`, which the agent loop
+raise :class:`~agentrt.contracts.ModelError`. A tool call whose arguments are not a
+JSON object raises :class:`~agentrt.contracts.MalformedToolCall`, which the agent loop
 answers by asking again.
 
-Configuration is one frozen model; :func:`openai_config_from_env` builds it
-from a mapping (the cluster layer passes ``os.environ``)::
+Configuration is one frozen model (the deployed runtime builds it from
+``agentrt.cluster.ModelSettings``, the one reader of the environment)::
 
     model = OpenAIChatModel(OpenAIModelConfig(base_url="http://127.0.0.1:8000/v1", model="qwen2.5-7b"))
 """
@@ -21,15 +21,14 @@ import asyncio
 import json
 import random
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import openai
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from contracts import (
+from agentrt.contracts import (
     ChatMessage,
-    ConfigError,
     MalformedToolCall,
     ModelError,
     ModelReply,
@@ -39,7 +38,7 @@ from contracts import (
     new_id,
 )
 
-__all__ = ["OpenAIChatModel", "OpenAIModelConfig", "openai_config_from_env"]
+__all__ = ["OpenAIChatModel", "OpenAIModelConfig"]
 
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
 _CALL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}$")
@@ -77,35 +76,8 @@ class OpenAIModelConfig(BaseModel):
     max_completion_tokens: int | None = Field(default=None, ge=1)
 
 
-def openai_config_from_env(env: Mapping[str, str]) -> OpenAIModelConfig | None:
-    """Build the config from ``OPENAI_BASE_URL``, ``OPENAI_API_KEY`` and ``AGENTRT_MODEL``.
-
-    Optional: ``AGENTRT_MODEL_TIMEOUT_S``, ``AGENTRT_PROMPT_USD_PER_1K``, ``AGENTRT_COMPLETION_USD_PER_1K``.
-    Returns None when neither a base URL nor a key is set (no endpoint configured).
-
-    Raises:
-        ConfigError: when a value is malformed.
-    """
-    base_url = env.get("OPENAI_BASE_URL") or None
-    api_key = env.get("OPENAI_API_KEY") or None
-    if base_url is None and api_key is None:
-        return None
-    fields: dict[str, Any] = {"base_url": base_url, "api_key": api_key or "unused"}
-    optional = {
-        "model": "AGENTRT_MODEL", "timeout_s": "AGENTRT_MODEL_TIMEOUT_S",
-        "prompt_usd_per_1k": "AGENTRT_PROMPT_USD_PER_1K", "completion_usd_per_1k": "AGENTRT_COMPLETION_USD_PER_1K",
-    }  # fmt: skip
-    fields.update({name: env[var] for name, var in optional.items() if env.get(var)})
-    try:
-        return OpenAIModelConfig.model_validate(fields)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = str(first["loc"][0])
-        raise ConfigError(f"invalid model configuration: {where}: {first['msg']}", field=where) from None
-
-
 class OpenAIChatModel:
-    """:class:`~contracts.ChatModel` over the ``openai`` package's async client.
+    """:class:`~agentrt.contracts.ChatModel` over the ``openai`` package's async client.
 
     Args:
         config: Endpoint, model, limits and prices.

@@ -12,7 +12,7 @@ ordered list of :class:`PolicyRule` (first match wins)::
     )
 
 Any object with ``async check(caller, step, call) -> PolicyDecision`` is a
-gate (:class:`~contracts.PolicyGate`), so other rules plug in without touching
+gate (:class:`~agentrt.contracts.PolicyGate`), so other rules plug in without touching
 the agent loop.
 """
 
@@ -22,8 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from actors.tool import Tool
-from contracts import ConfigError, Identity, PolicyDecision, Step, ToolCall, ToolSpec
+from agentrt.actors.tool import Tool
+from agentrt.contracts import ConfigError, Identity, PolicyDecision, Step, ToolCall, ToolSpec
 
 __all__ = ["AllowAll", "PolicyRule", "RuleGate"]
 

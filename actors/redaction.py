@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from contracts import JsonValue
+from agentrt.contracts import JsonValue
 
 __all__ = ["Redaction", "redact", "redact_json"]
 

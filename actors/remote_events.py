@@ -1,7 +1,7 @@
 """Trace events across actors: an event sink that forwards to a service, and the service that receives them.
 
 An agent actor usually emits its events to wherever the run's trace lives.
-Host any :class:`~contracts.EventSink` with :class:`EventSinkService`, and give
+Host any :class:`~agentrt.contracts.EventSink` with :class:`EventSinkService`, and give
 agents a :class:`RemoteEventSink` pointing at it::
 
     handle = spawn(lambda: EventSinkService(trace_store))
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import structlog
 
-from actors.host import ServiceClient
-from contracts import Ack, ActorLost, EventSink, NotFound, RunEvent
+from agentrt.actors.transport import ServiceClient
+from agentrt.contracts import Ack, ActorLost, EventSink, NotFound, RunEvent
 
 __all__ = ["EventSinkService", "RemoteEventSink"]
 
@@ -27,7 +27,7 @@ _log = structlog.get_logger(__name__)
 
 @dataclass(frozen=True)
 class RemoteEventSink:
-    """An :class:`~contracts.EventSink` that sends each event to a service's ``record_event`` method.
+    """An :class:`~agentrt.contracts.EventSink` that sends each event to a service's ``record_event`` method.
 
     Args:
         client: A client of the service receiving events (e.g. one hosting :class:`EventSinkService`).

@@ -2,14 +2,14 @@
 
 Each scripted entry is one reply:
 
-- a :class:`~contracts.ModelReply`, used as is;
+- a :class:`~agentrt.contracts.ModelReply`, used as is;
 - a ``str``: a final answer with that text;
-- a :class:`~contracts.ToolCall` or a list of them: a turn that calls those tools
+- a :class:`~agentrt.contracts.ToolCall` or a list of them: a turn that calls those tools
   (:func:`call` builds one tersely);
 - an exception instance: raised by ``complete`` (e.g. a ``MalformedToolCall``).
 
 It fails loudly: asking for more replies than scripted raises
-:class:`~contracts.UsageError` (``details['what'] == 'script_exhausted'``),
+:class:`~agentrt.contracts.UsageError` (``details['what'] == 'script_exhausted'``),
 and :meth:`ScriptedModel.assert_exhausted` (called on leaving a ``with``
 block) raises when replies were left unused::
 
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
-from contracts import ChatMessage, JsonValue, ModelReply, ToolCall, ToolSpec, UsageError
+from agentrt.contracts import ChatMessage, JsonValue, ModelReply, ToolCall, ToolSpec, UsageError
 
 __all__ = ["ScriptedModel", "ScriptedRequest", "call"]
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from contracts import ChatMessage, ChatModel, JsonObject, ModelReply, ToolCall, ToolSpec
+from agentrt.contracts import ChatMessage, ChatModel, JsonObject, ModelReply, ToolCall, ToolSpec
 
 __all__ = ["ScriptedToolCall", "ServerReply", "chat_request", "responder_for"]
 

@@ -15,7 +15,7 @@ instruction as plain text, then a fenced block whose info string is
 ``artifacts`` maps each input artifact's name to its media type, text and
 data (texts longer than the brief's limit are clipped and marked
 ``"clipped": true``; tools can read the complete artifact through
-:class:`~actors.tool.ToolContext`). ``context`` lists context items, most
+:class:`~agentrt.actors.tool.ToolContext`). ``context`` lists context items, most
 important first. The JSON is written on one line, so the first line that
 starts with three backticks after the opening fence closes the block.
 
@@ -24,7 +24,7 @@ Each tool's answer goes back as a ``tool`` message (``tool_call_id`` and
 or ``{"ok": false, "error": {"type": ..., "message": ..., "field": ...}}``
 (:func:`observation_message`).
 
-An LLM reads the brief as text; :class:`~actors.offline_model.OfflineModel`
+An LLM reads the brief as text; :class:`~agentrt.actors.offline_model.OfflineModel`
 parses it with :meth:`TaskBrief.parse`.
 """
 
@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from contracts import Artifact, ChatMessage, ContextItem, JsonValue, TaskAssignment, ToolResult
+from agentrt.contracts import Artifact, ChatMessage, ContextItem, JsonValue, TaskAssignment, ToolResult
 
 __all__ = ["INPUTS_FENCE", "TaskBrief", "clip_json", "observation_message"]
 

@@ -5,10 +5,10 @@ Google-style docstring. :func:`tool` turns it into a :class:`Tool`: the
 signature becomes a pydantic model that validates the model's arguments and
 whose JSON schema is what the model sees; the docstring becomes the
 description (and the per-argument descriptions). Give the tools to a role
-through :class:`~actors.agent.AgentSpec`; nothing in the package needs to
+through :class:`~agentrt.actors.agent.AgentSpec`; nothing in the package needs to
 change::
 
-    from actors import AgentService, AgentSpec, OfflineModel, PolicyRule, RuleGate, tool
+    from agentrt.actors import AgentService, AgentSpec, OfflineModel, PolicyRule, RuleGate, tool
 
     @tool(output="rates")
     async def fetch_rates(base: str) -> dict[str, float]:
@@ -65,7 +65,7 @@ from typing import Any, overload
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
-from contracts import (
+from agentrt.contracts import (
     Artifact,
     ConfigError,
     Identity,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from actors.tool import Tool
-from contracts import ConfigError, NotFound, ToolSpec
+from agentrt.actors.tool import Tool
+from agentrt.contracts import ConfigError, NotFound, ToolSpec
 
 __all__ = ["ToolRegistry"]
 

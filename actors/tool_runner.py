@@ -1,7 +1,7 @@
 """Running tool calls reliably: validation, timeouts, retries, idempotent writes, fallbacks, a read cache.
 
 :meth:`ToolRunner.run` never raises for a failure of the tool: the outcome
-carries a :class:`~contracts.ToolResult` whose ``error`` names what went wrong
+carries a :class:`~agentrt.contracts.ToolResult` whose ``error`` names what went wrong
 (``ToolArgumentError`` with the field, ``ToolTimeout``, the tool's own error).
 """
 
@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from actors.tool import Tool, ToolContext
-from actors.tool_registry import ToolRegistry
-from actors.write_ledger import WriteLedger, canonical_json, idempotency_key
-from contracts import (
+from agentrt.actors.tool import Tool, ToolContext
+from agentrt.actors.tool_registry import ToolRegistry
+from agentrt.actors.write_ledger import WriteLedger, canonical_json, idempotency_key
+from agentrt.contracts import (
     AgentRTError,
     ErrorInfo,
     JsonObject,

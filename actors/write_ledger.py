@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from contracts import JsonObject, JsonValue, utcnow
+from agentrt.contracts import JsonObject, JsonValue, utcnow
 
 __all__ = ["RecordedWrite", "WriteLedger", "canonical_json", "idempotency_key"]
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from actors import (
+from agentrt.actors import (
     AgentService,
     AgentSpec,
     OfflineModel,
@@ -34,7 +34,7 @@ from actors import (
     WriteLedger,
     tool,
 )
-from contracts import Artifact, ChatMessage, Identity, Step, TaskAssignment, ToolCall
+from agentrt.contracts import Artifact, ChatMessage, Identity, Step, TaskAssignment, ToolCall
 
 CALLER = Identity(tenant="bench", agent="analyst-1")
 TABLE = "region,revenue\n" + "\n".join(f"r{i},{i * 3}" for i in range(200))

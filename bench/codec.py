@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import msgpack
 
-from contracts import (
+from agentrt.contracts import (
     Artifact,
     Citation,
     ContextItem,

@@ -39,9 +39,9 @@ import faiss  # noqa: E402
 import numpy as np  # noqa: E402
 import ray  # noqa: E402
 
-from actors import ActorOptions, RayTransport, ServiceClient, spawn  # noqa: E402
-from contracts import Identity, MemoryAck, MemoryQuery, MemoryWrite, Partition, Scope  # noqa: E402
-from memory import HashingEmbedder, IndexConfig, MemoryClient, MemoryConfig, MemoryService, PartitionIndex  # noqa: E402
+from agentrt.actors.host import ActorOptions, RayTransport, ServiceClient, spawn  # noqa: E402
+from agentrt.contracts import Identity, MemoryAck, MemoryQuery, MemoryWrite, Partition, Scope  # noqa: E402
+from agentrt.memory import HashingEmbedder, IndexConfig, MemoryClient, MemoryConfig, MemoryService, PartitionIndex  # noqa: E402
 
 DIM = 384
 CALLER = Identity(tenant="bench", agent="researcher", run_id="r1")

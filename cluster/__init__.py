@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from cluster.async_client import AsyncClient, AsyncRunHandle, SupervisorLink
-from cluster.attachments import MEDIA_TYPES, attachment_from_path, media_type_of
-from cluster.client import Client, RunHandle
-from cluster.http import ApiKey, HookSpec, HttpConfig, build_app, hash_api_key
-from cluster.metrics import RayMetrics
-from cluster.progress import LineProgress, ProgressView, TerminalProgress, progress_for
-from cluster.serving import HttpIngress, start_http, stop_http
-from cluster.settings import EnvSettings, ModelSettings, settings_from_env
-from cluster.trace import export_trace, read_trace, write_trace
+from agentrt.cluster.async_client import AsyncClient, AsyncRunHandle, SupervisorLink
+from agentrt.cluster.attachments import MEDIA_TYPES, attachment_from_path, media_type_of
+from agentrt.cluster.client import Client, RunHandle
+from agentrt.cluster.http import ApiKey, HookSpec, HttpConfig, build_app, hash_api_key
+from agentrt.cluster.metrics import RayMetrics
+from agentrt.cluster.progress import LineProgress, ProgressView, TerminalProgress, progress_for
+from agentrt.cluster.serving import HttpIngress, start_http, stop_http
+from agentrt.cluster.settings import EnvSettings, ModelSettings, settings_from_env
+from agentrt.cluster.trace import export_trace, read_trace, write_trace
 
 __all__ = [
     "ApiKey",

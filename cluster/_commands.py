@@ -8,17 +8,16 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cluster.client import RunHandle
-from cluster.demo import WEEKLY_SALES_FILES, WEEKLY_SALES_GOAL, check_figures, weekly_sales_dir
-from cluster.http import ApiKey, hash_api_key
-from cluster.progress import progress_for
-from cluster.trace import export_trace, write_trace
-from contracts import RunState, RunStatus
-
-if TYPE_CHECKING:
-    from cluster.cli import Console
+from agentrt.cluster.client import RunHandle
+from agentrt.cluster.command_config import BUDGET_ARGUMENTS, PART_ARGUMENTS, budget_from_args, workflow_name
+from agentrt.cluster.console import Console
+from agentrt.cluster.demo import WEEKLY_SALES_FILES, WEEKLY_SALES_GOAL, check_figures, weekly_sales_dir
+from agentrt.cluster.http import ApiKey, hash_api_key
+from agentrt.cluster.progress import progress_for
+from agentrt.cluster.trace import export_trace, write_trace
+from agentrt.contracts import RunState, RunStatus
 
 __all__ = ["COMMANDS", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "CommandSpec"]
 
@@ -26,7 +25,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
-Handler = Callable[[argparse.Namespace, "Console"], int]
+Handler = Callable[[argparse.Namespace, Console], int]
 
 
 @dataclass(frozen=True)
@@ -65,8 +64,9 @@ def _finish(state: RunState, args: argparse.Namespace, console: Console) -> int:
 
 
 def _run_cmd(args: argparse.Namespace, console: Console) -> int:
+    workflow, budget = workflow_name(args), budget_from_args(args)  # bad flags fail before connecting
     client = console.connect(args)
-    handle = client.submit(args.goal, data=args.data, workflow=args.workflow)
+    handle = client.submit(args.goal, data=args.data, workflow=workflow, budget=budget)
     if args.detach:
         print(handle.run_id, file=console.out)
         return EXIT_OK
@@ -144,9 +144,21 @@ def _trace_cmd(args: argparse.Namespace, console: Console) -> int:
 
 
 def _serve_cmd(args: argparse.Namespace, console: Console) -> int:
-    from cluster.serving import serve_forever
+    from agentrt.cluster.serving import serve_forever
 
     return serve_forever(args, console.out)
+
+
+def _start_cmd(args: argparse.Namespace, console: Console) -> int:
+    from agentrt.cluster.lifecycle import start_background
+
+    return start_background(args, console.out, console.err)
+
+
+def _stop_cmd(args: argparse.Namespace, console: Console) -> int:
+    from agentrt.cluster.lifecycle import stop_served
+
+    return stop_served(args, console.out, console.err)
 
 
 def _apikey_cmd(args: argparse.Namespace, console: Console) -> int:
@@ -174,15 +186,24 @@ def _demo_cmd(args: argparse.Namespace, console: Console) -> int:
 _RUN = ("run", "submit a goal, follow its progress and print the result", _run_cmd, (
     (("goal",), {"help": "what to achieve, in words"}),
     (("--data",), {"action": "append", "default": [], "metavar": "FILE", "help": "attach a file (repeatable)"}),
-    (("--workflow",), {"help": "name of a configured workflow to follow"}),
+    (("--workflow",), {"metavar": "NAME|FILE",
+                       "help": "workflow to follow: the name of a configured one, or a workflow file to load"}),
     (("--detach",), {"action": "store_true", "help": "print the run id and return at once"}),
+    *PART_ARGUMENTS,
+    *BUDGET_ARGUMENTS,
 ))
-_SERVE = ("serve", "keep the runtime up (detached actors) and print the dashboard URL", _serve_cmd, (
+_SERVING = (
     (("--http",), {"action": "store_true", "help": "also start the HTTP API on Ray Serve"}),
     (("--host",), {"default": "127.0.0.1", "help": "HTTP API host (default 127.0.0.1)"}),
     (("--port",), {"type": int, "default": 8000, "help": "HTTP API port (default 8000)"}),
     (("--api-keys",), {"metavar": "FILE", "help": "JSON file of hashed API keys (default: AGENTRT_API_KEYS)"}),
-))
+    (("--workflow",), {"action": "append", "default": [], "type": Path, "metavar": "FILE",
+                       "help": "workflow file to load (repeatable)"}),
+    *PART_ARGUMENTS,
+)
+_SERVE = ("serve", "keep the runtime up (detached actors) until Ctrl-C; every command joins it", _serve_cmd,
+          _SERVING)
+_START = ("start", "start `agentrt serve` in the background and return once it is up", _start_cmd, _SERVING)
 
 COMMANDS: tuple[CommandSpec, ...] = tuple(CommandSpec(*spec) for spec in (
     _RUN,
@@ -206,9 +227,12 @@ COMMANDS: tuple[CommandSpec, ...] = tuple(CommandSpec(*spec) for spec in (
         (("--export",), {"type": Path, "metavar": "FILE", "help": "write the trace to FILE (JSON lines)"}),
     )),
     _SERVE,
+    _START,
+    ("stop", "stop the runtime `agentrt start` (or serve) keeps up: its actors and its process", _stop_cmd, ()),
     ("apikey", "make an HTTP API key for --tenant/--user: prints the key once, and its entry for the keys file",
      _apikey_cmd, ()),
     ("demo", "run the weekly sales example end to end and print the verified result", _demo_cmd, (
         (("--examples",), {"type": Path, "metavar": "DIR", "help": "folder of the weekly sales example"}),
+        *PART_ARGUMENTS,
     )),
 ))

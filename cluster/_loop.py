@@ -24,6 +24,16 @@ class LoopThread:
         self._thread = threading.Thread(target=self._loop.run_forever, name=name, daemon=True)
         self._thread.start()
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop (for handing coroutines to it from other threads)."""
+        return self._loop
+
+    @property
+    def closed(self) -> bool:
+        """Whether the loop was closed."""
+        return self._loop.is_closed()
+
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` on the loop and wait for it; an interrupt of the caller cancels it."""
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)

@@ -23,10 +23,10 @@ from typing import Protocol, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from actors.host import ServiceClient
-from cluster.attachments import attachment_from_path
-from cluster.settings import settings_from_env
-from contracts import (
+from agentrt.actors.transport import ServiceClient
+from agentrt.cluster.attachments import attachment_from_path
+from agentrt.cluster.settings import settings_from_env
+from agentrt.contracts import (
     TERMINAL_STATUSES,
     Ack,
     ApprovalDecision,
@@ -65,7 +65,7 @@ _POLL_MAX_S = 1.0
 
 
 class SupervisorLink(Protocol):
-    """A connected runtime: whatever holds a client of the supervisor service (``cluster.runtime.Runtime``)."""
+    """A connected runtime: whatever holds a client of the supervisor service (``agentrt.cluster.runtime.Runtime``)."""
 
     @property
     def supervisor(self) -> ServiceClient:
@@ -98,9 +98,11 @@ def _checked_id(adapter: TypeAdapter[str], value: str, what: str) -> str:
 
 def _connect(address: str | None) -> SupervisorLink:
     # Imported here: joining a cluster is only needed when no supervisor was handed in.
-    from cluster.runtime import RuntimeConfig, connect
+    from agentrt.cluster.runtime import RuntimeConfig, connect
 
-    fields = settings_from_env(os.environ).runtime_fields()
+    # A plain client joins whatever runtime is up (served for this data directory, or at the address)
+    # as it is; only a client given a configuration asks for its parts.
+    fields = settings_from_env(os.environ).runtime_fields() | {"on_change": "join"}
     if address is not None:
         fields["address"] = address
     return connect(RuntimeConfig(**fields))
@@ -225,11 +227,12 @@ class AsyncClient:
     """Talks to the agentrt supervisor for one tenant and user.
 
     Args:
-        address: Ray cluster to join (``auto``, ``ray://host:10001``); None uses ``RAY_ADDRESS`` or
-            starts a local cluster. Ignored when ``runtime`` or ``supervisor`` is given.
+        address: Ray cluster to join (``auto``, ``ray://host:10001``); None uses ``RAY_ADDRESS``, else
+            the runtime ``agentrt serve`` keeps up for the data directory, else starts a local cluster.
+            Ignored when ``runtime`` or ``supervisor`` is given.
         tenant: Tenant the client acts for (``AGENTRT_TENANT`` or ``default`` when None).
         user: User the client acts as (``AGENTRT_USER`` or the login name when None).
-        runtime: An already connected runtime (``cluster.runtime.connect``); the client does not shut it down.
+        runtime: An already connected runtime (``agentrt.cluster.runtime.connect``); the client does not shut it down.
         supervisor: A client of the supervisor service to use directly (in-process or actor).
 
     Raises:
@@ -274,7 +277,7 @@ class AsyncClient:
         acceptance: Iterable[str] = (),
         budget: Budget | None = None,
     ) -> Goal:
-        """Build this client's goal from text and files (paths are read; see ``cluster.attachments``)."""
+        """Build this client's goal from text and files (paths are read; see ``agentrt.cluster.attachments``)."""
         attachments = tuple(d if isinstance(d, Attachment) else attachment_from_path(d) for d in data)
         names = [a.name for a in attachments]
         if len(set(names)) != len(names):

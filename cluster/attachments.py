@@ -1,11 +1,11 @@
-"""Files handed in with a goal: read from disk and carried inline as :class:`contracts.Attachment`."""
+"""Files handed in with a goal: read from disk and carried inline as :class:`agentrt.contracts.Attachment`."""
 
 from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
 
-from contracts import Attachment, UsageError
+from agentrt.contracts import Attachment, UsageError
 
 __all__ = ["MAX_ATTACHMENT_CHARS", "MEDIA_TYPES", "attachment_from_path", "media_type_of"]
 

@@ -6,7 +6,12 @@
     agentrt status RUN            agentrt runs               agentrt trace RUN --export run.jsonl
     agentrt approve ID [--reject] [--reason TEXT]            agentrt answer RUN ID TEXT
     agentrt scale ROLE N          agentrt cancel RUN          agentrt serve [--http]
-    agentrt demo
+    agentrt start / stop          agentrt demo                agentrt --version
+
+``run``, ``serve``, ``start`` and ``demo`` take the runtime's parts: ``--tools MODULE``,
+``--roles FILE``, ``--workflow FILE``, ``--model SPEC``; ``run`` takes a budget:
+``--max-tokens``, ``--max-cost``, ``--max-steps``, ``--timeout``. Every command joins the
+runtime ``agentrt serve``/``start`` keeps up, and starts a local cluster only when none is.
 
 Exit codes: 0 success, 1 a run failed (or was cancelled, or did not end in time),
 2 a usage error (bad arguments, unknown run, invalid configuration).
@@ -17,46 +22,28 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import TextIO
 
-from cluster._commands import COMMANDS, EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from cluster.client import Client
-from contracts import ResultTimeout, RunError, UsageError
+from agentrt.cluster._commands import COMMANDS, EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from agentrt.cluster.client import Client
+from agentrt.cluster.console import Console
+from agentrt.contracts import ResultTimeout, RunError, UsageError
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "Console", "build_parser", "main"]
 
-@dataclass
-class Console:
-    """Where a command writes, and the client it uses.
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
 
-    Args:
-        out: Results.
-        err: Diagnostics.
-        client: A client to use instead of connecting from the command's options.
-    """
-
-    out: TextIO
-    err: TextIO
-    client: Client | None = None
-    _opened: list[Client] = field(default_factory=list)
-
-    def connect(self, args: argparse.Namespace) -> Client:
-        """The client for a command: the given one, or a new one from ``--address/--tenant/--user``."""
-        if self.client is None:
-            self.client = Client(address=args.address, tenant=args.tenant, user=args.user)
-            self._opened.append(self.client)
-        return self.client
-
-    def close(self) -> None:
-        """Close the clients this console opened."""
-        while self._opened:
-            self._opened.pop().close()
+    try:
+        return version("agentrt")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--address", help="Ray cluster to join (default: RAY_ADDRESS, else a local cluster)")
+    common.add_argument("--address", help="Ray cluster to join (default: RAY_ADDRESS, else the served runtime, "
+                        "else a local cluster)")
     common.add_argument("--tenant", help="tenant to act for (default: AGENTRT_TENANT or 'default')")
     common.add_argument("--user", help="user to act as (default: AGENTRT_USER or the login name)")
     common.add_argument("--json", action="store_true", help="print machine-readable JSON")
@@ -66,6 +53,7 @@ def _common() -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``agentrt`` command."""
     parser = argparse.ArgumentParser(prog="agentrt", description="Run multi-step agent workflows on Ray.")
+    parser.add_argument("--version", action="version", version=f"agentrt {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = _common()
     for spec in COMMANDS:
@@ -86,8 +74,8 @@ def _run(handler: Callable[[argparse.Namespace, Console], int], args: argparse.N
         print(f"agentrt: {exc}", file=console.err)
         return EXIT_FAILED
     except ConnectionError as exc:
-        print(f"agentrt: cannot reach the Ray cluster: {exc}; start one with `ray start --head`, "
-              "or leave --address and RAY_ADDRESS unset to run on a local cluster", file=console.err)
+        print(f"agentrt: cannot reach the Ray cluster: {exc}. Leave --address and RAY_ADDRESS unset to join "
+              "the runtime `agentrt start` keeps up, or to run on a local cluster", file=console.err)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("agentrt: interrupted; runs go on (see `agentrt runs`)", file=console.err)

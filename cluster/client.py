@@ -2,7 +2,7 @@
 
 ::
 
-    from cluster import Client
+    from agentrt.cluster import Client
 
     client = Client(tenant="acme")                       # starts or joins Ray (RAY_ADDRESS)
     run = client.submit("Prepare the weekly sales summary and draft the mail to the team",
@@ -12,7 +12,7 @@
     state = run.result(timeout=600)                      # raises RunFailed, RunCancelled or ResultTimeout
     print(state.output)
 
-The synchronous client runs the asynchronous one (:class:`~cluster.async_client.AsyncClient`)
+The synchronous client runs the asynchronous one (:class:`~agentrt.cluster.async_client.AsyncClient`)
 on a private event loop thread; use that one directly from async code.
 """
 
@@ -22,10 +22,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 
-from actors.host import ServiceClient
-from cluster._loop import LoopThread
-from cluster.async_client import AsyncClient, AsyncRunHandle, SupervisorLink
-from contracts import Ack, Attachment, Budget, Goal, RunEvent, RunState, RunSummary
+from agentrt.actors.transport import ServiceClient
+from agentrt.cluster._loop import LoopThread
+from agentrt.cluster.async_client import AsyncClient, AsyncRunHandle, SupervisorLink
+from agentrt.contracts import Ack, Attachment, Budget, Goal, RunEvent, RunState, RunSummary
 
 __all__ = ["Client", "RunHandle"]
 
@@ -81,7 +81,8 @@ class Client:
     """Talks to the agentrt supervisor for one tenant and user (synchronous).
 
     Args:
-        address: Ray cluster to join; None uses ``RAY_ADDRESS`` or starts a local cluster.
+        address: Ray cluster to join; None uses ``RAY_ADDRESS``, else the runtime ``agentrt serve``
+            keeps up for the data directory, else starts a local cluster.
         tenant: Tenant the client acts for (``AGENTRT_TENANT`` or ``default`` when None).
         user: User the client acts as (``AGENTRT_USER`` or the login name when None).
         runtime: An already connected runtime; the client does not shut it down.

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
-from contracts import ConfigError
-from specialists.roles import RoleCatalog, RoleSpec
-from supervisor.planner import WorkflowCatalog, WorkflowSpec
+from agentrt.contracts import ConfigError
+from agentrt.specialists.roles import RoleCatalog, RoleSpec
+from agentrt.supervisor.planner import WorkflowCatalog, WorkflowSpec
 
 __all__ = ["load_roles", "load_workflow", "read_document"]
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from contracts import UsageError
+from agentrt.contracts import UsageError
+from agentrt.examples import example_dir
 
 __all__ = ["WEEKLY_SALES_FILES", "WEEKLY_SALES_GOAL", "FigureCheck", "check_figures", "weekly_sales_dir"]
 
@@ -27,12 +28,12 @@ WEEKLY_SALES_FILES = ("sales.csv", "metrics.md", "team.md")
 
 
 def weekly_sales_dir(folder: Path | str | None = None) -> Path:
-    """The example folder: ``folder`` if given, else ``examples/weekly_sales`` of the source tree.
+    """The example folder: ``folder`` if given, else the weekly sales example installed with the package.
 
     Raises:
         UsageError: A file of the example is missing; pass the folder with ``--examples``.
     """
-    base = Path(folder) if folder is not None else Path(__file__).resolve().parents[1] / "examples" / "weekly_sales"
+    base = Path(folder) if folder is not None else example_dir("weekly_sales")
     missing = [name for name in WEEKLY_SALES_FILES if not (base / name).is_file()]
     if missing:
         raise UsageError(

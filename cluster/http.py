@@ -18,7 +18,7 @@ user) in :class:`HttpConfig`; only their SHA-256 digests are stored, and a prese
 key is compared against each digest in constant time. A tenant sees only its own
 runs: another tenant's run is answered exactly like a missing one (404).
 
-The app is plain ASGI (FastAPI): :mod:`cluster.serving` runs it on Ray Serve, and it
+The app is plain ASGI (FastAPI): :mod:`agentrt.cluster.serving` runs it on Ray Serve, and it
 runs under any ASGI server or test client as well.
 """
 
@@ -36,9 +36,9 @@ from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from actors.host import ServiceClient
-from cluster.async_client import AsyncClient, AsyncRunHandle
-from contracts import (
+from agentrt.actors.transport import ServiceClient
+from agentrt.cluster.async_client import AsyncClient, AsyncRunHandle
+from agentrt.contracts import (
     AccessDenied,
     ActorLost,
     AgentRTError,

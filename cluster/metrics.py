@@ -1,6 +1,6 @@
 """The runtime's measurements as Ray application metrics (Prometheus; shown in the Ray dashboard).
 
-:class:`RayMetrics` implements :class:`supervisor.metrics.RuntimeMetrics`. Hand it
+:class:`RayMetrics` implements :class:`agentrt.supervisor.metrics.RuntimeMetrics`. Hand it
 to the supervisor service inside the supervisor actor; the metric objects are
 created there on first use, since Ray exports a metric from the process that
 records it. Ray's exporter prefixes every name with ``ray_``:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
-from contracts import RunEvent
+from agentrt.contracts import RunEvent
 
 __all__ = ["LineProgress", "ProgressView", "TerminalProgress", "describe", "progress_for"]
 

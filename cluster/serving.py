@@ -1,7 +1,7 @@
 """Keeping the runtime up: the HTTP API on Ray Serve, and ``agentrt serve``.
 
 The HTTP API runs as a Serve deployment; each replica finds the supervisor actor
-by name and builds the ASGI app of :mod:`cluster.http` around it.
+by name and builds the ASGI app of :mod:`agentrt.cluster.http` around it.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from typing import TextIO
 import ray
 from ray import serve
 
-from actors.host import RayTransport, ServiceClient
-from cluster.http import HttpConfig, build_app
-from cluster.settings import settings_from_env
+from agentrt.actors.host import RayTransport, ServiceClient
+from agentrt.cluster.http import HttpConfig, build_app
+from agentrt.cluster.live import LiveRecord, clear_record, write_record
+from agentrt.cluster.settings import settings_from_env
+from agentrt.contracts import utcnow
 
 __all__ = ["HTTP_APP_NAME", "SUPERVISOR_ACTOR", "HttpIngress", "dashboard_url", "serve_forever", "start_http",
            "stop_http"]
@@ -81,30 +83,46 @@ def dashboard_url() -> str:
 
 
 def serve_forever(args: argparse.Namespace, out: TextIO) -> int:
-    """Connect with detached actors, start the HTTP API if asked, and block until interrupted."""
-    from cluster.runtime import RuntimeConfig, connect
+    """Connect with detached actors, record where the runtime runs, start the HTTP API if asked, and block.
+
+    Ends on Ctrl-C or SIGTERM (``agentrt stop``): the record is removed and a Ray cluster this
+    command started stops with it.
+    """
+    from agentrt.cluster.command_config import config_from_args  # noqa: PLC0415
+    from agentrt.cluster.runtime import connect_ray  # noqa: PLC0415
 
     env = settings_from_env(os.environ)
-    fields = env.runtime_fields() | {"detached": True}
-    if args.address:
-        fields["address"] = args.address
-    config = RuntimeConfig(**fields)
-    connect(config)
-    print(f"agentrt is up in namespace {env.namespace!r}; data in {env.data_dir}", file=out)
-    print(f"Ray dashboard: {dashboard_url() or 'not running (start Ray with the dashboard to get it)'}", file=out)
+    runtime = connect_ray(config_from_args(args, detached=True))
+    config = runtime.config
+    record = LiveRecord(address=ray.get_runtime_context().gcs_address, namespace=config.namespace, pid=os.getpid(),
+                        fingerprint=runtime.manifest.fingerprint, started_at=utcnow(), dashboard=dashboard_url(),
+                        started_cluster=runtime.started_ray)
+    write_record(config.data_dir, record)
+    print(f"agentrt is up in namespace {config.namespace!r} at {record.address}; data in {config.data_dir}", file=out)
+    if runtime.applied:
+        print(f"applied to the running runtime: {'; '.join(runtime.applied)}", file=out)
+    print(f"Ray dashboard: {record.dashboard or 'not running (start Ray with the dashboard to get it)'}", file=out)
     if args.http:
         keys_file = args.api_keys or env.api_keys_file
         http_config = HttpConfig.from_file(keys_file) if keys_file else HttpConfig()
         if not http_config.keys:
             print("warning: no API keys configured; every HTTP request is refused (see deploy/README.md)", file=out)
-        url = start_http(http_config, env.namespace, args.host, args.port)
+        url = start_http(http_config, config.namespace, args.host, args.port)
         print(f"HTTP API: {url}/v1/runs  (OpenAPI docs at {url}/docs)", file=out)
     # A cluster this command started itself ends with it; a joined one keeps the detached actors.
-    after = "the local Ray cluster stops with it" if config.address is None else "the detached actors keep running"
-    print(f"Serving; Ctrl-C stops this command ({after}).", file=out, flush=True)
+    after = "the local Ray cluster stops with it" if runtime.started_ray else "the detached actors keep running"
+    print(f"Serving; every agentrt command and Client() on this data directory joins it. "
+          f"Ctrl-C or `agentrt stop` ends it ({after}).", file=out, flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        stop.wait()
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+    finally:
+        clear_record(config.data_dir, os.getpid())
+        if args.http:
+            with contextlib.suppress(Exception):
+                stop_http()
+        runtime.shutdown()
     print(f"Stopped serving ({after}).", file=out)
     return 0

@@ -12,9 +12,11 @@ variable                    meaning
                             offline model
 ``AGENTRT_MODEL``           model name sent to the endpoint
 ``AGENTRT_MODEL_TIMEOUT_S`` time limit of one model request
+``AGENTRT_PROMPT_USD_PER_1K`` price of 1000 prompt tokens (for cost and ``max_cost_usd``)
+``AGENTRT_COMPLETION_USD_PER_1K`` price of 1000 completion tokens
 ``AGENTRT_TENANT``          default tenant of the client and the command line
 ``AGENTRT_USER``            default user of the client and the command line
-``AGENTRT_API_KEYS``        JSON file of hashed HTTP API keys (see ``cluster.http``)
+``AGENTRT_API_KEYS``        JSON file of hashed HTTP API keys (see ``agentrt.cluster.http``)
 ``AGENTRT_SERVICE_RESOURCES`` JSON object of custom Ray resources that pin the memory and
                             supervisor actors to a node, e.g. ``{"agentrt_head": 0.01}``
 ==========================  ===========================================================
@@ -31,8 +33,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from actors.openai_model import OpenAIModelConfig
-from contracts import ConfigError
+from agentrt.actors.openai_model import OpenAIModelConfig
+from agentrt.contracts import ConfigError
 
 __all__ = ["DEFAULT_NAMESPACE", "EnvSettings", "ModelSettings", "default_user", "settings_from_env"]
 
@@ -42,7 +44,11 @@ _ID_CHARS = re.compile(r"[^A-Za-z0-9_.:@\-]+")
 
 
 class ModelSettings(BaseModel):
-    """Which chat model the specialists use.
+    """Which chat model the specialists use, and what its tokens cost.
+
+    This is the one description of a model backend: the environment reader builds it,
+    ``RuntimeConfig(model="openai:gpt-4.1-mini")`` parses into it (see :meth:`from_spec`),
+    and the runtime turns it into the chat model with :meth:`openai_config`.
 
     Attributes:
         kind: ``offline`` (the deterministic rule model, no network) or ``openai``
@@ -51,6 +57,11 @@ class ModelSettings(BaseModel):
         api_key: The endpoint's key; local servers usually accept any value.
         model: Model name sent with every request.
         timeout_s: Time limit of one model request.
+        max_retries: Retries of a request that failed in a way the endpoint may recover from.
+        prompt_usd_per_1k: Price of 1000 prompt tokens.
+        completion_usd_per_1k: Price of 1000 completion tokens.
+        temperature: Sampling temperature; None leaves the endpoint's default.
+        max_completion_tokens: Cap on reply tokens; None leaves the endpoint's default.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -60,6 +71,30 @@ class ModelSettings(BaseModel):
     api_key: SecretStr | None = None
     model: str = Field(default="offline", min_length=1, max_length=200)
     timeout_s: float = Field(default=60.0, gt=0, le=3600)
+    max_retries: int = Field(default=3, ge=0, le=20)
+    prompt_usd_per_1k: float = Field(default=0.0, ge=0)
+    completion_usd_per_1k: float = Field(default=0.0, ge=0)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+
+    def from_spec(self, spec: str) -> ModelSettings:
+        """These settings with the model a provider spec names: ``offline`` or ``openai:<model>``.
+
+        The endpoint, key and prices stay those of ``self`` (usually read from the environment).
+
+        Raises:
+            ConfigError: The spec names no known provider.
+        """
+        provider, _, name = spec.partition(":")
+        if provider == "offline" and not name:
+            return self.model_copy(update={"kind": "offline", "model": "offline"})
+        if provider == "openai" and name:
+            return ModelSettings.model_validate(self.model_dump() | {"kind": "openai", "model": name})
+        raise ConfigError(f"unknown model spec {spec!r}: use 'offline' or 'openai:<model name>'", field="model")
+
+    def describe(self) -> str:
+        """What the model is, without its key (for manifests and messages)."""
+        return "offline" if self.kind == "offline" else f"openai:{self.model}@{self.base_url or 'api.openai.com'}"
 
     def openai_config(self) -> OpenAIModelConfig | None:
         """Return the endpoint configuration, or None for the offline model."""
@@ -70,6 +105,11 @@ class ModelSettings(BaseModel):
             api_key=self.api_key or SecretStr("unused"),
             model=self.model,
             timeout_s=self.timeout_s,
+            max_retries=self.max_retries,
+            prompt_usd_per_1k=self.prompt_usd_per_1k,
+            completion_usd_per_1k=self.completion_usd_per_1k,
+            temperature=self.temperature,
+            max_completion_tokens=self.max_completion_tokens,
         )
 
 
@@ -130,8 +170,9 @@ def _model_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         return {"kind": "offline"}
     fields: dict[str, Any] = {"kind": "openai", "base_url": base_url, "api_key": api_key,
                               "model": environ.get("AGENTRT_MODEL") or "gpt-4o-mini"}
-    if environ.get("AGENTRT_MODEL_TIMEOUT_S"):
-        fields["timeout_s"] = environ["AGENTRT_MODEL_TIMEOUT_S"]
+    optional = {"timeout_s": "AGENTRT_MODEL_TIMEOUT_S", "prompt_usd_per_1k": "AGENTRT_PROMPT_USD_PER_1K",
+                "completion_usd_per_1k": "AGENTRT_COMPLETION_USD_PER_1K"}
+    fields.update({name: environ[var] for name, var in optional.items() if environ.get(var)})
     return fields
 
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from actors.host import ActorOptions, RayTransport, ServiceClient, spawn
-from contracts import Artifact, Cost, ErrorInfo, TaskAssignment, TaskResult, TaskStatus
-from specialists.roles import RoleCatalog
-from supervisor.metrics import RuntimeMetrics
-from supervisor.service import SupervisorService
+from agentrt.actors.host import ActorOptions, RayTransport, ServiceClient, spawn
+from agentrt.contracts import Artifact, Cost, ErrorInfo, TaskAssignment, TaskResult, TaskStatus
+from agentrt.specialists.roles import RoleCatalog
+from agentrt.supervisor.metrics import RuntimeMetrics
+from agentrt.supervisor.service import SupervisorService
 
 __all__ = [
     "FAIL_MARKER",

@@ -1,4 +1,4 @@
-"""A run's trace as JSON lines: one :class:`contracts.RunEvent` per line, in sequence order."""
+"""A run's trace as JSON lines: one :class:`agentrt.contracts.RunEvent` per line, in sequence order."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import TextIO
 
 from pydantic import ValidationError
 
-from contracts import ContractError, RunEvent
+from agentrt.contracts import ContractError, RunEvent
 
 __all__ = ["export_trace", "read_trace", "write_trace"]
 

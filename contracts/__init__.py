@@ -2,36 +2,39 @@
 
 from __future__ import annotations
 
-from contracts._base import Contract, JsonObject, JsonValue, Timestamp, utcnow
-from contracts.approval import (
+from agentrt.contracts._base import Contract, JsonObject, JsonValue, Timestamp, utcnow
+from agentrt.contracts.approval import (
     ApprovalDecision,
     ApprovalRequest,
     ClarificationAnswer,
     ClarificationRequest,
 )
-from contracts.chat import (
+from agentrt.contracts.chat import (
     ChatMessage,
     ModelReply,
     Usage,
 )
-from contracts.codec import (
+from agentrt.contracts.codec import (
     SCHEMA_VERSION,
     Codec,
     decode,
     decode_as,
     encode,
 )
-from contracts.control import (
+from agentrt.contracts.control import (
     Ack,
     CancelRun,
+    DrainRuntime,
     EventsQuery,
+    ManifestQuery,
     RunEvents,
     RunList,
     RunQuery,
     RunSummary,
+    RuntimeManifest,
     ScalePool,
 )
-from contracts.errors import (
+from agentrt.contracts.errors import (
     AccessDenied,
     ActorLost,
     AgentRTError,
@@ -55,19 +58,19 @@ from contracts.errors import (
     TransientToolError,
     UsageError,
 )
-from contracts.events import (
+from agentrt.contracts.events import (
     EventType,
     RunEvent,
 )
-from contracts.goal import (
+from agentrt.contracts.goal import (
     Attachment,
     Budget,
     Goal,
 )
-from contracts.identity import (
+from agentrt.contracts.identity import (
     Identity,
 )
-from contracts.ids import (
+from agentrt.contracts.ids import (
     AgentId,
     CallId,
     Name,
@@ -79,7 +82,7 @@ from contracts.ids import (
     UserId,
     new_id,
 )
-from contracts.memory import (
+from agentrt.contracts.memory import (
     AuditEntry,
     AuditLog,
     AuditQuery,
@@ -105,37 +108,38 @@ from contracts.memory import (
     WorkingState,
     WorkingStateQuery,
 )
-from contracts.message import (
+from agentrt.contracts.message import (
     MESSAGE_ADAPTER,
     MESSAGE_TYPES,
     Message,
     kind_of,
 )
-from contracts.plan import (
+from agentrt.contracts.plan import (
     Condition,
     Plan,
     Step,
     StepStatus,
 )
-from contracts.policy import (
+from agentrt.contracts.policy import (
     PolicyDecision,
 )
-from contracts.ports import (
+from agentrt.contracts.ports import (
     ChatModel,
     CheckpointStore,
     Embedder,
     EventSink,
     MemoryRef,
     PolicyGate,
+    RunStore,
     SpecialistRef,
     VectorIndex,
 )
-from contracts.run import (
+from agentrt.contracts.run import (
     TERMINAL_STATUSES,
     RunState,
     RunStatus,
 )
-from contracts.task import (
+from agentrt.contracts.task import (
     Artifact,
     Citation,
     ContextItem,
@@ -145,7 +149,7 @@ from contracts.task import (
     TaskResult,
     TaskStatus,
 )
-from contracts.tools import (
+from agentrt.contracts.tools import (
     ToolCall,
     ToolResult,
     ToolSpec,
@@ -182,6 +186,7 @@ __all__ = [
     "Contract",
     "ContractError",
     "Cost",
+    "DrainRuntime",
     "Embedder",
     "ErrorInfo",
     "EventSink",
@@ -202,6 +207,7 @@ __all__ = [
     "MESSAGE_ADAPTER",
     "MESSAGE_TYPES",
     "MalformedToolCall",
+    "ManifestQuery",
     "MemoryAccessDenied",
     "MemoryAck",
     "MemoryHit",
@@ -235,7 +241,9 @@ __all__ = [
     "RunQuery",
     "RunState",
     "RunStatus",
+    "RunStore",
     "RunSummary",
+    "RuntimeManifest",
     "SCHEMA_VERSION",
     "SandboxError",
     "ScalePool",

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from contracts._base import Contract, JsonObject, Timestamp, utcnow
-from contracts.ids import Name, RequestId, RunId, StepId, TenantId, UserId
+from agentrt.contracts._base import Contract, JsonObject, Timestamp, utcnow
+from agentrt.contracts.ids import Name, RequestId, RunId, StepId, TenantId, UserId
 
 __all__ = ["ApprovalDecision", "ApprovalRequest", "ClarificationAnswer", "ClarificationRequest"]
 

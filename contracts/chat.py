@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from contracts._base import Contract
-from contracts.tools import ToolCall
+from agentrt.contracts._base import Contract
+from agentrt.contracts.tools import ToolCall
 
 __all__ = ["ChatMessage", "ModelReply", "Usage"]
 

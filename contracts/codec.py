@@ -1,7 +1,7 @@
 """The wire codec: msgpack with a schema version, never pickle.
 
 ``encode`` turns any contract into bytes; ``decode`` turns bytes back into the
-contract, or raises :class:`~contracts.errors.ContractError` naming what was
+contract, or raises :class:`~agentrt.contracts.errors.ContractError` naming what was
 wrong (oversize, truncated, not msgpack, wrong version, unknown kind, invalid
 fields). No other exception escapes ``decode``.
 """
@@ -14,9 +14,9 @@ from typing import TypeVar
 import msgpack
 from pydantic import BaseModel, ValidationError
 
-from contracts._base import Contract
-from contracts.errors import ContractError
-from contracts.message import MESSAGE_ADAPTER, kind_of
+from agentrt.contracts._base import Contract
+from agentrt.contracts.errors import ContractError
+from agentrt.contracts.message import MESSAGE_ADAPTER, kind_of
 
 __all__ = ["SCHEMA_VERSION", "Codec", "decode", "decode_as", "encode"]
 

@@ -6,12 +6,24 @@ from typing import Literal
 
 from pydantic import Field
 
-from contracts._base import Contract, Timestamp
-from contracts.events import RunEvent
-from contracts.ids import Name, RunId, TenantId
-from contracts.run import RunStatus
+from agentrt.contracts._base import Contract, Timestamp
+from agentrt.contracts.events import RunEvent
+from agentrt.contracts.ids import Name, RunId, TenantId
+from agentrt.contracts.run import RunStatus
 
-__all__ = ["Ack", "CancelRun", "EventsQuery", "RunEvents", "RunList", "RunQuery", "RunSummary", "ScalePool"]
+__all__ = [
+    "Ack",
+    "CancelRun",
+    "DrainRuntime",
+    "EventsQuery",
+    "ManifestQuery",
+    "RunEvents",
+    "RunList",
+    "RunQuery",
+    "RunSummary",
+    "RuntimeManifest",
+    "ScalePool",
+]
 
 
 class RunQuery(Contract):
@@ -80,3 +92,32 @@ class Ack(Contract):
     kind: Literal["ack"] = "ack"
     ok: bool = True
     detail: str = ""
+
+
+class ManifestQuery(Contract):
+    """Ask the supervisor which configuration it runs."""
+
+    kind: Literal["manifest_query"] = "manifest_query"
+
+
+class RuntimeManifest(Contract):
+    """What a running runtime was configured with, as digests a second client can compare.
+
+    Attributes:
+        fingerprint: Digest of the parts that specialist replicas are built from
+            (tools, roles, workflows, models, policy); replica actor names end with it.
+        parts: One digest per part, keyed ``kind:name`` (``tool:lookup_order``,
+            ``role:billing``, ``workflow:ticket-triage``, ``model:analyst``, ``policy``,
+            ``run_store``, ``memory``, ``embedder``, ``data_dir``, ...).
+    """
+
+    kind: Literal["runtime_manifest"] = "runtime_manifest"
+    fingerprint: str = Field(min_length=1, max_length=64)
+    parts: dict[str, str] = Field(default_factory=dict)
+
+
+class DrainRuntime(Contract):
+    """Wait until no run is being driven, before the runtime's parts are replaced."""
+
+    kind: Literal["drain_runtime"] = "drain_runtime"
+    timeout_s: float = Field(default=60.0, gt=0, le=3600)

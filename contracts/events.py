@@ -6,9 +6,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from contracts._base import Contract, JsonObject, Timestamp, utcnow
-from contracts.ids import RunId, StepId
-from contracts.task import ErrorInfo
+from agentrt.contracts._base import Contract, JsonObject, Timestamp, utcnow
+from agentrt.contracts.ids import RunId, StepId
+from agentrt.contracts.task import ErrorInfo
 
 __all__ = ["EventType", "RunEvent"]
 

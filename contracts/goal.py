@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from contracts._base import Contract, Timestamp, utcnow
-from contracts.ids import Name, TenantId, UserId
+from agentrt.contracts._base import Contract, Timestamp, utcnow
+from agentrt.contracts.ids import Name, TenantId, UserId
 
 __all__ = ["Attachment", "Budget", "Goal"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from contracts._base import Contract
-from contracts.ids import AgentId, RunId, TenantId, UserId
+from agentrt.contracts._base import Contract
+from agentrt.contracts.ids import AgentId, RunId, TenantId, UserId
 
 __all__ = ["Identity"]
 

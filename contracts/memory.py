@@ -1,6 +1,6 @@
 """Memory contracts: partitions, records, facts, grants, consent and audit.
 
-Every request names its caller (an :class:`~contracts.identity.Identity`); the
+Every request names its caller (an :class:`~agentrt.contracts.identity.Identity`); the
 memory service checks it against the partitions the request touches.
 """
 
@@ -11,9 +11,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from contracts._base import Contract, JsonObject, JsonValue, Timestamp, utcnow
-from contracts.identity import Identity
-from contracts.ids import AgentId, RecordId, RunId, TenantId
+from agentrt.contracts._base import Contract, JsonObject, JsonValue, Timestamp, utcnow
+from agentrt.contracts.identity import Identity
+from agentrt.contracts.ids import AgentId, RecordId, RunId, TenantId
 
 __all__ = [
     "AuditEntry",

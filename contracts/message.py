@@ -6,8 +6,8 @@ from typing import Annotated, Union
 
 from pydantic import Field, TypeAdapter
 
-from contracts import approval, chat, control, events, goal, identity, memory, plan, policy, run, task, tools
-from contracts._base import Contract
+from agentrt.contracts import approval, chat, control, events, goal, identity, memory, plan, policy, run, task, tools
+from agentrt.contracts._base import Contract
 
 __all__ = ["MESSAGE_ADAPTER", "MESSAGE_TYPES", "Message", "kind_of"]
 

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from contracts._base import Contract, JsonValue
-from contracts.ids import Name, RunId, StepId
+from agentrt.contracts._base import Contract, JsonValue
+from agentrt.contracts.ids import Name, RunId, StepId
 
 __all__ = ["Condition", "Plan", "Step", "StepStatus"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from contracts._base import Contract
+from agentrt.contracts._base import Contract
 
 __all__ = ["PolicyDecision"]
 

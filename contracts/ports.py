@@ -12,11 +12,11 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
-from contracts.chat import ChatMessage, ModelReply
-from contracts.events import RunEvent
-from contracts.identity import Identity
-from contracts.ids import RunId
-from contracts.memory import (
+from agentrt.contracts.chat import ChatMessage, ModelReply
+from agentrt.contracts.events import RunEvent
+from agentrt.contracts.identity import Identity
+from agentrt.contracts.ids import RunId
+from agentrt.contracts.memory import (
     AuditLog,
     AuditQuery,
     ConsentPolicy,
@@ -34,11 +34,11 @@ from contracts.memory import (
     WorkingState,
     WorkingStateQuery,
 )
-from contracts.plan import Step
-from contracts.policy import PolicyDecision
-from contracts.run import RunState
-from contracts.task import TaskAssignment, TaskResult
-from contracts.tools import ToolCall, ToolSpec
+from agentrt.contracts.plan import Step
+from agentrt.contracts.policy import PolicyDecision
+from agentrt.contracts.run import RunState
+from agentrt.contracts.task import TaskAssignment, TaskResult
+from agentrt.contracts.tools import ToolCall, ToolSpec
 
 __all__ = [
     "ChatModel",
@@ -47,6 +47,7 @@ __all__ = [
     "EventSink",
     "MemoryRef",
     "PolicyGate",
+    "RunStore",
     "SpecialistRef",
     "VectorIndex",
 ]
@@ -114,6 +115,31 @@ class CheckpointStore(Protocol):
 
     def all(self) -> list[RunState]:
         """Return every run's last checkpoint."""
+        ...
+
+
+@runtime_checkable
+class RunStore(CheckpointStore, Protocol):
+    """The supervisor's store: run checkpoints plus each run's ordered trace.
+
+    ``append_event`` assigns the event its sequence number and returns it stored;
+    both it and ``save`` are durable when they return.
+    """
+
+    def of_tenant(self, tenant: str, limit: int = 200) -> list[RunState]:
+        """Return a tenant's runs, newest first."""
+        ...
+
+    def append_event(self, event: RunEvent) -> RunEvent:
+        """Store a trace event with the run's next sequence number and return it."""
+        ...
+
+    def events(self, run_id: RunId, after_seq: int = -1, limit: int = 1000) -> list[RunEvent]:
+        """Return a run's events after ``after_seq``, in order."""
+        ...
+
+    def close(self) -> None:
+        """Release the store."""
         ...
 
 

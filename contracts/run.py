@@ -7,12 +7,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from contracts._base import Contract, JsonObject, Timestamp, utcnow
-from contracts.approval import ApprovalRequest, ClarificationRequest
-from contracts.goal import Goal
-from contracts.ids import RunId, StepId
-from contracts.plan import Plan
-from contracts.task import Artifact, Cost, TaskResult
+from agentrt.contracts._base import Contract, JsonObject, Timestamp, utcnow
+from agentrt.contracts.approval import ApprovalRequest, ClarificationRequest
+from agentrt.contracts.goal import Goal
+from agentrt.contracts.ids import RunId, StepId
+from agentrt.contracts.plan import Plan
+from agentrt.contracts.task import Artifact, Cost, TaskResult
 
 __all__ = ["RunState", "RunStatus", "TERMINAL_STATUSES"]
 

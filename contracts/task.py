@@ -7,11 +7,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from contracts._base import Contract, JsonValue, Timestamp
-from contracts.goal import Budget
-from contracts.identity import Identity
-from contracts.ids import Name, RunId, StepId
-from contracts.plan import Step
+from agentrt.contracts._base import Contract, JsonValue, Timestamp
+from agentrt.contracts.goal import Budget
+from agentrt.contracts.identity import Identity
+from agentrt.contracts.ids import Name, RunId, StepId
+from agentrt.contracts.plan import Step
 
 __all__ = [
     "Artifact",

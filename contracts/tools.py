@@ -6,9 +6,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from contracts._base import Contract, JsonObject, JsonValue
-from contracts.ids import CallId, Name
-from contracts.task import ErrorInfo
+from agentrt.contracts._base import Contract, JsonObject, JsonValue
+from agentrt.contracts.ids import CallId, Name
+from agentrt.contracts.task import ErrorInfo
 
 __all__ = ["ToolCall", "ToolResult", "ToolSpec"]
 

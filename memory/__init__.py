@@ -6,9 +6,9 @@ everything else reaches it through :class:`MemoryClient` (a ``MemoryRef``).
 
 from __future__ import annotations
 
-from memory.access import Mode, allows, may_administer, may_grant, owns
-from memory.client import MemoryClient
-from memory.config import (
+from agentrt.memory.access import Mode, allows, may_administer, may_grant, owns
+from agentrt.memory.client import MemoryClient
+from agentrt.memory.config import (
     EmbedderConfig,
     HashingEmbedderConfig,
     IndexConfig,
@@ -17,14 +17,14 @@ from memory.config import (
     RetentionPolicy,
     SentenceTransformerEmbedderConfig,
 )
-from memory.conflicts import Rule, choose_fact
-from memory.embedders import build_embedder
-from memory.hashing import HashingEmbedder
-from memory.index import PartitionIndex
-from memory.openai_embedder import OpenAIEmbedder
-from memory.ranking import HybridRanking, terms
-from memory.sentence_embedder import SentenceTransformerEmbedder
-from memory.service import MemoryService
+from agentrt.memory.conflicts import Rule, choose_fact
+from agentrt.memory.embedders import build_embedder
+from agentrt.memory.hashing import HashingEmbedder
+from agentrt.memory.index import PartitionIndex
+from agentrt.memory.openai_embedder import OpenAIEmbedder
+from agentrt.memory.ranking import HybridRanking, terms
+from agentrt.memory.sentence_embedder import SentenceTransformerEmbedder
+from agentrt.memory.service import MemoryService
 
 __all__ = [
     "EmbedderConfig",

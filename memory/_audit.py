@@ -21,10 +21,10 @@ import sqlite3
 
 import structlog
 
-from actors.redaction import redact
-from contracts.identity import Identity
-from contracts.memory import AuditEntry
-from memory._db import from_epoch, to_epoch, transaction
+from agentrt.actors.redaction import redact
+from agentrt.contracts.identity import Identity
+from agentrt.contracts.memory import AuditEntry
+from agentrt.memory._db import from_epoch, to_epoch, transaction
 
 _log = structlog.get_logger("agentrt.memory")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from contracts.memory import ConsentPolicy
+from agentrt.contracts.memory import ConsentPolicy
 
 ANY_CATEGORY = "*"
 

@@ -13,24 +13,24 @@ import numpy as np
 import structlog
 from numpy.typing import NDArray
 
-from actors.redaction import redact_json
-from contracts._base import JsonObject
-from contracts.errors import MemoryAccessDenied
-from contracts.identity import Identity
-from contracts.memory import AuditEntry, Partition
-from contracts.ports import Embedder
-from memory._audit import AuditTrail, actor_of
-from memory._consent import ConsentBook
-from memory._db import open_database, transaction
-from memory._facts import FactTable
-from memory._grants import GrantTable
-from memory._loaded import LoadedPartition
-from memory._records import RecordTable
-from memory._working import WorkingTable
-from memory.access import Mode, allows
-from memory.config import MemoryConfig
-from memory.hashing import HashingEmbedder
-from memory.index import PartitionIndex
+from agentrt.actors.redaction import redact_json
+from agentrt.contracts._base import JsonObject
+from agentrt.contracts.errors import MemoryAccessDenied
+from agentrt.contracts.identity import Identity
+from agentrt.contracts.memory import AuditEntry, Partition
+from agentrt.contracts.ports import Embedder
+from agentrt.memory._audit import AuditTrail, actor_of
+from agentrt.memory._consent import ConsentBook
+from agentrt.memory._db import open_database, transaction
+from agentrt.memory._facts import FactTable
+from agentrt.memory._grants import GrantTable
+from agentrt.memory._loaded import LoadedPartition
+from agentrt.memory._records import RecordTable
+from agentrt.memory._working import WorkingTable
+from agentrt.memory.access import Mode, allows
+from agentrt.memory.config import MemoryConfig
+from agentrt.memory.hashing import HashingEmbedder
+from agentrt.memory.index import PartitionIndex
 
 _log = structlog.get_logger("agentrt.memory")
 

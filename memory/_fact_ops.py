@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from actors.redaction import redact, redact_json
-from contracts.errors import NotFound
-from contracts.memory import Fact, FactAnswer, FactQuery, FactResolution, FactWrite, FactWriteAck
-from memory._audit import actor_of
-from memory._core import Core
-from memory.conflicts import choose_fact
+from agentrt.actors.redaction import redact, redact_json
+from agentrt.contracts.errors import NotFound
+from agentrt.contracts.memory import Fact, FactAnswer, FactQuery, FactResolution, FactWrite, FactWriteAck
+from agentrt.memory._audit import actor_of
+from agentrt.memory._core import Core
+from agentrt.memory.conflicts import choose_fact
 
 _KEY_LIMIT = 256
 

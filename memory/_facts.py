@@ -11,11 +11,11 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from contracts._base import JsonValue
-from contracts.memory import Fact, FactAnswer, Partition
-from memory._db import from_epoch, to_epoch
-from memory._retention import RowShape, Sweep, live_clause, sweep_table
-from memory.config import RetentionPolicy
+from agentrt.contracts._base import JsonValue
+from agentrt.contracts.memory import Fact, FactAnswer, Partition
+from agentrt.memory._db import from_epoch, to_epoch
+from agentrt.memory._retention import RowShape, Sweep, live_clause, sweep_table
+from agentrt.memory.config import RetentionPolicy
 
 _SHAPE = RowShape(scope="scope", owner="owner", born="written_at")
 _WHERE_KEY = "tenant = ? AND scope = ? AND owner = ? AND key = ?"

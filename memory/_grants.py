@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from contracts.identity import Identity
-from contracts.memory import Grant
-from memory._db import to_epoch
-from memory._retention import Sweep
+from agentrt.contracts.identity import Identity
+from agentrt.contracts.memory import Grant
+from agentrt.memory._db import to_epoch
+from agentrt.memory._retention import Sweep
 
 
 class GrantTable:

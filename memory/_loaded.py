@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from contracts.memory import Partition
-from memory._records import StoredRow
-from memory._retention import born_after
-from memory.config import RetentionPolicy
-from memory.index import PartitionIndex
+from agentrt.contracts.memory import Partition
+from agentrt.memory._records import StoredRow
+from agentrt.memory._retention import born_after
+from agentrt.memory.config import RetentionPolicy
+from agentrt.memory.index import PartitionIndex
 
 
 class LoadedPartition:

@@ -7,12 +7,12 @@ import json
 import numpy as np
 from numpy.typing import NDArray
 
-from actors.redaction import redact
-from contracts.memory import MemoryHit, MemoryHits, MemoryQuery, MemoryWrite, MemoryWriteAck, Partition
-from memory._core import Core, redact_object
-from memory._db import earliest
-from memory._records import RecordBatch, StoredRow
-from memory.ranking import HybridRanking
+from agentrt.actors.redaction import redact
+from agentrt.contracts.memory import MemoryHit, MemoryHits, MemoryQuery, MemoryWrite, MemoryWriteAck, Partition
+from agentrt.memory._core import Core, redact_object
+from agentrt.memory._db import earliest
+from agentrt.memory._records import RecordBatch, StoredRow
+from agentrt.memory.ranking import HybridRanking
 
 _AUDITED_IDS = 20
 

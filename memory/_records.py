@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from contracts.ids import new_id
-from contracts.memory import MemoryRecord, Partition, Scope
-from memory._db import from_epoch
-from memory._retention import RowShape, Sweep, live_clause, sweep_table
-from memory.config import RetentionPolicy
+from agentrt.contracts.ids import new_id
+from agentrt.contracts.memory import MemoryRecord, Partition, Scope
+from agentrt.memory._db import from_epoch
+from agentrt.memory._retention import RowShape, Sweep, live_clause, sweep_table
+from agentrt.memory.config import RetentionPolicy
 
 _SHAPE = RowShape(scope="scope", owner="owner", born="created_at")
 _COLUMNS = "rid, record_id, tenant, scope, owner, text, category, metadata, source, confidence, created_at, expires_at"

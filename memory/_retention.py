@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from contracts.memory import Partition
-from memory.config import RetentionPolicy
+from agentrt.contracts.memory import Partition
+from agentrt.memory.config import RetentionPolicy
 
 SqlParam = str | float | int
 

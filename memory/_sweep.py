@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from contracts.memory import AuditEntry, Partition, SweepReport
-from memory._core import Core
-from memory._retention import Sweep
+from agentrt.contracts.memory import AuditEntry, Partition, SweepReport
+from agentrt.memory._core import Core
+from agentrt.memory._retention import Sweep
 
 _ACTOR = "system:memory"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from contracts._base import JsonObject
-from contracts.memory import Partition
-from memory._retention import RowShape, Sweep, live_clause, sweep_table
-from memory.config import RetentionPolicy
+from agentrt.contracts._base import JsonObject
+from agentrt.contracts.memory import Partition
+from agentrt.memory._retention import RowShape, Sweep, live_clause, sweep_table
+from agentrt.memory.config import RetentionPolicy
 
 _SHAPE = RowShape(scope="'run'", owner="run_id", born="updated_at")
 

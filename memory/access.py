@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
-from contracts.identity import Identity
-from contracts.memory import Grant, Partition, Scope
+from agentrt.contracts.identity import Identity
+from agentrt.contracts.memory import Grant, Partition, Scope
 
 __all__ = ["Mode", "allows", "may_administer", "may_grant", "owns"]
 

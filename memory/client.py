@@ -1,4 +1,4 @@
-"""A :class:`~contracts.ports.MemoryRef` over the actor host's service client.
+"""A :class:`~agentrt.contracts.ports.MemoryRef` over the actor host's service client.
 
 The supervisor and the specialists hold one of these, never the service::
 
@@ -8,8 +8,8 @@ The supervisor and the specialists hold one of these, never the service::
 
 from __future__ import annotations
 
-from actors.host import ServiceClient
-from contracts.memory import (
+from agentrt.actors.transport import ServiceClient
+from agentrt.contracts.memory import (
     AuditLog,
     AuditQuery,
     ConsentPolicy,
@@ -34,7 +34,7 @@ __all__ = ["MemoryClient"]
 
 
 class MemoryClient:
-    """Calls the memory service through a :class:`~actors.host.ServiceClient`.
+    """Calls the memory service through a :class:`~agentrt.actors.host.ServiceClient`.
 
     Errors raised by the service (``MemoryAccessDenied``, ``NotFound``, ...) reach
     the caller as the same types.

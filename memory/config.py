@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from actors.host import ActorOptions
-from contracts.memory import Partition, Scope
+from agentrt.actors.transport import ActorOptions
+from agentrt.contracts.memory import Partition, Scope
 
 __all__ = [
     "EmbedderConfig",
@@ -164,7 +164,7 @@ class RetentionPolicy(BaseModel):
 
 
 class MemoryConfig(BaseModel):
-    """Everything a :class:`~memory.service.MemoryService` needs.
+    """Everything a :class:`~agentrt.memory.service.MemoryService` needs.
 
     Attributes:
         data_dir: Directory of the SQLite database (created if missing).
@@ -177,7 +177,7 @@ class MemoryConfig(BaseModel):
         synchronous: SQLite ``synchronous`` mode with WAL. NORMAL survives a process
             crash; FULL also survives power loss at the cost of an fsync per commit.
         read_audit_delay_s: Longest time a search's audit row waits before it is committed
-            (at most 50 ms; see :mod:`memory._audit` for the durability rule of read rows).
+            (at most 50 ms; see :mod:`agentrt.memory._audit` for the durability rule of read rows).
         read_audit_batch: Number of queued search audit rows committed at once without waiting.
         actor: Ray options for the memory actor.
     """

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from contracts.errors import ContractError, NotFound
-from contracts.memory import Fact
+from agentrt.contracts.errors import ContractError, NotFound
+from agentrt.contracts.memory import Fact
 
 __all__ = ["Rule", "choose_fact"]
 

@@ -1,10 +1,10 @@
-"""Builds the configured :class:`~contracts.ports.Embedder`."""
+"""Builds the configured :class:`~agentrt.contracts.ports.Embedder`."""
 
 from __future__ import annotations
 
-from contracts.ports import Embedder
-from memory.config import EmbedderConfig, HashingEmbedderConfig, OpenAIEmbedderConfig
-from memory.hashing import HashingEmbedder
+from agentrt.contracts.ports import Embedder
+from agentrt.memory.config import EmbedderConfig, HashingEmbedderConfig, OpenAIEmbedderConfig
+from agentrt.memory.hashing import HashingEmbedder
 
 __all__ = ["build_embedder"]
 
@@ -18,9 +18,9 @@ def build_embedder(config: EmbedderConfig) -> Embedder:
     if isinstance(config, HashingEmbedderConfig):
         return HashingEmbedder(config)
     if isinstance(config, OpenAIEmbedderConfig):
-        from memory.openai_embedder import OpenAIEmbedder
+        from agentrt.memory.openai_embedder import OpenAIEmbedder
 
         return OpenAIEmbedder(config)
-    from memory.sentence_embedder import SentenceTransformerEmbedder
+    from agentrt.memory.sentence_embedder import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(config)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from memory.config import HashingEmbedderConfig
+from agentrt.memory.config import HashingEmbedderConfig
 
 __all__ = ["HashingEmbedder"]
 

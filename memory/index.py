@@ -15,8 +15,8 @@ import faiss
 import numpy as np
 from numpy.typing import NDArray
 
-from contracts.errors import ContractError
-from memory.config import IndexConfig
+from agentrt.contracts.errors import ContractError
+from agentrt.memory.config import IndexConfig
 
 __all__ = ["PartitionIndex"]
 
@@ -36,7 +36,7 @@ def _omp_threads(count: int | None) -> Iterator[None]:
 
 
 class PartitionIndex:
-    """A :class:`~contracts.ports.VectorIndex` that switches from exact to approximate search.
+    """A :class:`~agentrt.contracts.ports.VectorIndex` that switches from exact to approximate search.
 
     Exact search is ``IndexIDMap2(IndexFlatIP)``. Past ``config.approximate_above``
     vectors the index is rebuilt as ``IndexIDMap2(IndexHNSWFlat)`` (inner product).

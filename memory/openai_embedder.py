@@ -8,8 +8,8 @@ import numpy as np
 import openai
 from numpy.typing import NDArray
 
-from contracts.errors import ModelError
-from memory.config import OpenAIEmbedderConfig
+from agentrt.contracts.errors import ModelError
+from agentrt.memory.config import OpenAIEmbedderConfig
 
 __all__ = ["OpenAIEmbedder"]
 

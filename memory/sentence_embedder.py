@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from contracts.errors import ConfigError
-from memory.config import SentenceTransformerEmbedderConfig
+from agentrt.contracts.errors import ConfigError
+from agentrt.memory.config import SentenceTransformerEmbedderConfig
 
 __all__ = ["SentenceTransformerEmbedder"]
 

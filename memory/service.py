@@ -1,8 +1,8 @@
 """The memory service: partitioned vector memory, facts and working state, with access control.
 
-:class:`MemoryService` implements :class:`~contracts.ports.MemoryRef`. Every call
+:class:`MemoryService` implements :class:`~agentrt.contracts.ports.MemoryRef`. Every call
 names its caller; the service checks the caller against the partitions the call
-touches (see :mod:`memory.access`), redacts personal data and secrets before
+touches (see :mod:`agentrt.memory.access`), redacts personal data and secrets before
 anything is persisted, applies consent and retention, and appends what happened
 (allowed or denied) to the audit log. SQLite is the source of truth; each
 partition's FAISS index and the rows searches rank are loaded from it on first
@@ -32,8 +32,8 @@ from datetime import datetime
 
 import structlog
 
-from contracts._base import utcnow
-from contracts.memory import (
+from agentrt.contracts._base import utcnow
+from agentrt.contracts.memory import (
     AuditLog,
     AuditQuery,
     ConsentPolicy,
@@ -55,14 +55,14 @@ from contracts.memory import (
     WorkingState,
     WorkingStateQuery,
 )
-from contracts.ports import Embedder
-from memory import _fact_ops, _record_ops
-from memory._audit import actor_of
-from memory._core import Core, partition_key, redact_object
-from memory._sweep import run_sweep
-from memory.access import may_administer, may_grant
-from memory.config import MemoryConfig
-from memory.embedders import build_embedder
+from agentrt.contracts.ports import Embedder
+from agentrt.memory import _fact_ops, _record_ops
+from agentrt.memory._audit import actor_of
+from agentrt.memory._core import Core, partition_key, redact_object
+from agentrt.memory._sweep import run_sweep
+from agentrt.memory.access import may_administer, may_grant
+from agentrt.memory.config import MemoryConfig
+from agentrt.memory.embedders import build_embedder
 
 __all__ = ["MemoryService"]
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from specialists.factory import approval_policy, build_specialist, tool_catalog
-from specialists.outbox import outbox_tools
-from specialists.roles import BUILTIN_ROLES, RoleCatalog, RoleSpec, Stage
-from specialists.service import SpecialistClient, SpecialistService
+from agentrt.specialists.factory import approval_policy, build_specialist, tool_catalog
+from agentrt.specialists.outbox import outbox_tools
+from agentrt.specialists.roles import BUILTIN_ROLES, RoleCatalog, RoleSpec, Stage
+from agentrt.specialists.service import SpecialistClient, SpecialistService
 
 __all__ = [
     "BUILTIN_ROLES",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from actors import AgentService, AgentSpec, PolicyRule, RuleGate, Tool, WriteLedger, tool
-from contracts import ChatModel, ConfigError, EventSink, MemoryRef, PolicyGate
-from specialists.outbox import outbox_tools
-from specialists.roles import RoleSpec
-from specialists.service import SpecialistService
-from specialists.tools.catalog import ALL_TOOLS
+from agentrt.actors import AgentService, AgentSpec, PolicyRule, RuleGate, Tool, WriteLedger, tool
+from agentrt.contracts import ChatModel, ConfigError, EventSink, MemoryRef, PolicyGate
+from agentrt.specialists.outbox import outbox_tools
+from agentrt.specialists.roles import RoleSpec
+from agentrt.specialists.service import SpecialistService
+from agentrt.specialists.tools.catalog import ALL_TOOLS
 
 __all__ = ["approval_policy", "build_specialist", "tool_catalog"]
 

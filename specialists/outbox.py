@@ -13,8 +13,8 @@ import json
 import os
 from pathlib import Path
 
-from actors import Tool, ToolContext, tool
-from contracts import ToolArgumentError
+from agentrt.actors import Tool, ToolContext, tool
+from agentrt.contracts import ToolArgumentError
 
 __all__ = ["outbox_tools"]
 

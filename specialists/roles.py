@@ -2,7 +2,7 @@
 
 A role is data. The four built-in roles are defined here; users add roles in
 their own code (``RoleCatalog.register``) or in a JSON/YAML file
-(read by ``cluster.config_files.load_roles``) without editing the package, and the planner uses them.
+(read by ``agentrt.cluster.config_files.load_roles``) without editing the package, and the planner uses them.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts import ConfigError, JsonObject, Name
+from agentrt.contracts import ConfigError, JsonObject, Name
 
 __all__ = ["BUILTIN_ROLES", "RoleCatalog", "RoleSpec", "Stage"]
 

@@ -13,8 +13,8 @@ from collections import OrderedDict
 
 from pydantic import TypeAdapter, ValidationError
 
-from actors.host import ServiceClient
-from contracts import (
+from agentrt.actors.transport import ServiceClient
+from agentrt.contracts import (
     Ack,
     Contract,
     ErrorInfo,
@@ -24,7 +24,7 @@ from contracts import (
     TaskResult,
     TaskStatus,
 )
-from specialists.roles import RoleSpec
+from agentrt.specialists.roles import RoleSpec
 
 __all__ = ["SpecialistClient", "SpecialistService"]
 

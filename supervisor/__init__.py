@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from supervisor.checkpoints import SQLiteRunStore
-from supervisor.config import SupervisorConfig
-from supervisor.intake import IntakeReport, normalise_goal
-from supervisor.local import LocalReplicaSource
-from supervisor.metrics import NullMetrics, RuntimeMetrics
-from supervisor.model_planner import ModelPlanner, PlanOutcome
-from supervisor.planner import RulePlanner, StepTemplate, WorkflowCatalog, WorkflowSpec
-from supervisor.pools import Autoscale, PoolStats, ReplicaSource, SpecialistPool
-from supervisor.service import SupervisorService
+from agentrt.supervisor.checkpoints import SQLiteRunStore
+from agentrt.supervisor.config import SupervisorConfig
+from agentrt.supervisor.intake import IntakeReport, normalise_goal
+from agentrt.supervisor.local import LocalReplicaSource
+from agentrt.supervisor.metrics import NullMetrics, RuntimeMetrics
+from agentrt.supervisor.model_planner import ModelPlanner, PlanOutcome
+from agentrt.supervisor.planner import RulePlanner, StepTemplate, WorkflowCatalog, WorkflowSpec
+from agentrt.supervisor.pools import Autoscale, PoolStats, ReplicaSource, SpecialistPool
+from agentrt.supervisor.service import SupervisorService
 
 __all__ = [
     "Autoscale",

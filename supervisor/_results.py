@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from contracts import (
+from agentrt.contracts import (
     ApprovalRequest,
     Condition,
     JsonValue,
@@ -18,7 +18,7 @@ from contracts import (
 )
 
 if TYPE_CHECKING:
-    from supervisor.planner import RulePlanner
+    from agentrt.supervisor.planner import RulePlanner
 
 __all__ = ["approval_request", "condition_holds", "follow_up_steps", "qa_verdict"]
 

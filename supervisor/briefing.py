@@ -15,7 +15,7 @@ import io
 import re
 from dataclasses import dataclass
 
-from contracts import Attachment, Goal
+from agentrt.contracts import Attachment, Goal
 
 __all__ = ["TableProfile", "brief", "profile_table"]
 

@@ -1,6 +1,6 @@
 """Durable run checkpoints and the run trace, in one SQLite file.
 
-A checkpoint is the whole :class:`~contracts.RunState` encoded with the wire
+A checkpoint is the whole :class:`~agentrt.contracts.RunState` encoded with the wire
 codec; it is written (and fsynced by SQLite) after every transition, so a new
 supervisor resumes any unfinished run from its last checkpoint. Trace events are
 appended to the same file with a per-run sequence number.
@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from contracts import (
+from agentrt.contracts import (
     TERMINAL_STATUSES,
     RunEvent,
     RunState,

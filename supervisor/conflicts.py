@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from contracts import JsonObject, TaskResult, TaskStatus
+from agentrt.contracts import JsonObject, TaskResult, TaskStatus
 
 __all__ = ["Claim", "Decision", "claims_of", "find_conflicts", "resolve_conflict"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
-from contracts import (
+from agentrt.contracts import (
     AccessDenied,
     Artifact,
     ContextItem,
@@ -27,7 +27,7 @@ from contracts import (
     Step,
     TaskStatus,
 )
-from specialists.tools.retrieval import search_documents
+from agentrt.specialists.tools.retrieval import search_documents
 
 __all__ = ["attachment_artifacts", "estimate_tokens", "fit_to_budget", "gather_context", "rewrite_query", "step_inputs"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from contracts import (
+from agentrt.contracts import (
     TERMINAL_STATUSES,
     AgentRTError,
     Artifact,
@@ -30,16 +30,16 @@ from contracts import (
     TaskStatus,
     new_id,
 )
-from contracts import Fact as MemoryFact
-from specialists.roles import RoleCatalog
-from supervisor.config import SupervisorConfig
-from supervisor.conflicts import claims_of
-from supervisor.execution import StepScheduler, set_step_status
-from supervisor.intake import IntakeReport, normalise_goal
-from supervisor.model_planner import ModelPlanner
-from supervisor.planner import RulePlanner
-from supervisor.pools import SpecialistPool
-from supervisor.recorder import Recorder
+from agentrt.contracts import Fact as MemoryFact
+from agentrt.specialists.roles import RoleCatalog
+from agentrt.supervisor.config import SupervisorConfig
+from agentrt.supervisor.conflicts import claims_of
+from agentrt.supervisor.execution import StepScheduler, set_step_status
+from agentrt.supervisor.intake import IntakeReport, normalise_goal
+from agentrt.supervisor.model_planner import ModelPlanner
+from agentrt.supervisor.planner import RulePlanner
+from agentrt.supervisor.pools import SpecialistPool
+from agentrt.supervisor.recorder import Recorder
 
 __all__ = ["RunEngine"]
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping
 from datetime import timedelta
 
-from contracts import (
+from agentrt.contracts import (
     AgentRTError,
     Budget,
     ErrorInfo,
@@ -29,16 +29,16 @@ from contracts import (
     TaskStatus,
     utcnow,
 )
-from specialists.roles import RoleCatalog
-from supervisor._results import approval_request, condition_holds, follow_up_steps, qa_verdict
-from supervisor.config import SupervisorConfig
-from supervisor.conflicts import claims_of, find_conflicts, resolve_conflict
-from supervisor.context import gather_context, step_inputs
-from supervisor.intake import normalise_goal
-from supervisor.planner import RulePlanner
-from supervisor.pools import SpecialistPool
-from supervisor.recorder import Recorder
-from supervisor.replanning import add_follow_ups, fix_after_rejection, retry_failed_step
+from agentrt.specialists.roles import RoleCatalog
+from agentrt.supervisor._results import approval_request, condition_holds, follow_up_steps, qa_verdict
+from agentrt.supervisor.config import SupervisorConfig
+from agentrt.supervisor.conflicts import claims_of, find_conflicts, resolve_conflict
+from agentrt.supervisor.context import gather_context, step_inputs
+from agentrt.supervisor.intake import normalise_goal
+from agentrt.supervisor.planner import RulePlanner
+from agentrt.supervisor.pools import SpecialistPool
+from agentrt.supervisor.recorder import Recorder
+from agentrt.supervisor.replanning import add_follow_ups, fix_after_rejection, retry_failed_step
 
 __all__ = ["StepScheduler", "budget_problem", "set_step_status"]
 

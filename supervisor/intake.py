@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from contracts import Goal, GoalRejected, JsonObject
+from agentrt.contracts import Goal, GoalRejected, JsonObject
 
 __all__ = ["IntakeReport", "normalise_goal"]
 

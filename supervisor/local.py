@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from contracts import SpecialistRef
+from agentrt.contracts import SpecialistRef
 
 __all__ = ["LocalReplicaSource"]
 

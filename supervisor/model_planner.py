@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from contracts import AgentRTError, ChatMessage, ChatModel, Goal, Plan, Step
-from specialists.roles import RoleCatalog
-from supervisor.intake import IntakeReport
-from supervisor.planner import DEFAULT_ACCEPTANCE, RulePlanner
+from agentrt.contracts import AgentRTError, ChatMessage, ChatModel, Goal, Plan, Step
+from agentrt.specialists.roles import RoleCatalog
+from agentrt.supervisor.intake import IntakeReport
+from agentrt.supervisor.planner import DEFAULT_ACCEPTANCE, RulePlanner
 
 __all__ = ["ModelPlanner", "PlanOutcome"]
 

@@ -17,10 +17,10 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts import Condition, ConfigError, Goal, Name, Plan, Step
-from specialists.roles import RoleCatalog, RoleSpec, Stage
-from supervisor.briefing import brief
-from supervisor.intake import IntakeReport
+from agentrt.contracts import Condition, ConfigError, Goal, Name, Plan, Step
+from agentrt.specialists.roles import RoleCatalog, RoleSpec, Stage
+from agentrt.supervisor.briefing import brief
+from agentrt.supervisor.intake import IntakeReport
 
 __all__ = ["DEFAULT_ACCEPTANCE", "RulePlanner", "StepTemplate", "WorkflowCatalog", "WorkflowSpec"]
 
@@ -59,7 +59,7 @@ class WorkflowSpec(BaseModel):
 
 
 class WorkflowCatalog:
-    """Named workflows, registered in code or from files (see ``cluster.config_files``)."""
+    """Named workflows, registered in code or from files (see ``agentrt.cluster.config_files``)."""
 
     def __init__(self) -> None:
         self._workflows: dict[str, WorkflowSpec] = {}

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from contracts import ActorLost, Contract, SpecialistRef, TaskAssignment, TaskResult
+from agentrt.contracts import ActorLost, Contract, SpecialistRef, TaskAssignment, TaskResult
 
 __all__ = ["Autoscale", "PoolStats", "Replica", "ReplicaSource", "SpecialistPool"]
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from typing import Any
 
-from actors.redaction import redact_json
-from contracts import ErrorInfo, JsonObject, RunEvent, RunState, RunStatus, utcnow
-from contracts.events import EventType
-from supervisor.checkpoints import SQLiteRunStore
-from supervisor.metrics import NullMetrics, RuntimeMetrics
+import structlog
+
+from agentrt.actors.redaction import redact_json
+from agentrt.contracts import ErrorInfo, EventSink, JsonObject, RunEvent, RunState, RunStatus, RunStore, utcnow
+from agentrt.contracts.events import EventType
+from agentrt.supervisor.metrics import NullMetrics, RuntimeMetrics
 
 __all__ = ["Recorder"]
+
+_log = structlog.get_logger("agentrt.supervisor")
 
 
 class Recorder:
@@ -19,11 +24,36 @@ class Recorder:
     Args:
         store: Durable checkpoints and trace.
         metrics: Where counts go.
+        sinks: Where every stored event also goes (after the store has it; a failing sink is logged).
     """
 
-    def __init__(self, store: SQLiteRunStore, metrics: RuntimeMetrics | None = None) -> None:
+    def __init__(
+        self, store: RunStore, metrics: RuntimeMetrics | None = None, sinks: Sequence[EventSink] = ()
+    ) -> None:
         self.store = store
         self.metrics: RuntimeMetrics = metrics or NullMetrics()
+        self.sinks = tuple(sinks)
+        self._sending: set[asyncio.Task[None]] = set()
+
+    def _fan_out(self, event: RunEvent) -> RunEvent:
+        if not self.sinks:
+            return event
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return event  # no loop (a synchronous caller): the store has the event
+        for sink in self.sinks:
+            task = loop.create_task(self._send(sink, event))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+        return event
+
+    @staticmethod
+    async def _send(sink: EventSink, event: RunEvent) -> None:
+        try:
+            await sink.emit(event)
+        except Exception as exc:  # noqa: BLE001  (a sink never breaks a run)
+            _log.warning("event_sink_failed", sink=type(sink).__name__, error=type(exc).__name__, run_id=event.run_id)
 
     def save(self, state: RunState, **changes: Any) -> RunState:
         """Apply changes, stamp the time and checkpoint."""
@@ -65,7 +95,7 @@ class Recorder:
             tokens=tokens,
             error=error,
         )
-        return self.store.append_event(event)
+        return self._fan_out(self.store.append_event(event))
 
     def record(self, event: RunEvent) -> RunEvent:
         """Append an event produced elsewhere (a specialist's model or tool call)."""
@@ -76,4 +106,4 @@ class Recorder:
         if event.type == "tool_call":
             tool = event.data.get("tool")
             self.metrics.tool_call(str(tool or "?"), event.error is None, event.latency_s or 0.0)
-        return stored
+        return self._fan_out(stored)

@@ -1,13 +1,13 @@
 """Replanning: new plan versions after a failed step, a QA rejection or new facts.
 
-Every function returns a new :class:`~contracts.Plan` (version + 1) that keeps
+Every function returns a new :class:`~agentrt.contracts.Plan` (version + 1) that keeps
 the finished steps as they were and rewires what is left, or None when the
 rules say the run cannot recover.
 """
 
 from __future__ import annotations
 
-from contracts import Plan, Step, StepStatus
+from agentrt.contracts import Plan, Step, StepStatus
 
 __all__ = ["add_follow_ups", "fix_after_rejection", "retry_failed_step"]
 

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from contracts import (
+from agentrt.contracts import (
     Ack,
     ApprovalDecision,
     CancelRun,
     ChatModel,
     ClarificationAnswer,
     ContractError,
+    DrainRuntime,
     ErrorInfo,
+    EventSink,
     EventsQuery,
     Goal,
+    ManifestQuery,
     MemoryRef,
     NotFound,
     RunEvent,
@@ -30,7 +33,9 @@ from contracts import (
     RunQuery,
     RunState,
     RunStatus,
+    RunStore,
     RunSummary,
+    RuntimeManifest,
     ScalePool,
     StepStatus,
     TaskAssignment,
@@ -38,16 +43,16 @@ from contracts import (
     TaskStatus,
     new_id,
 )
-from specialists.roles import RoleCatalog
-from supervisor.checkpoints import SQLiteRunStore
-from supervisor.config import SupervisorConfig
-from supervisor.engine import RunEngine
-from supervisor.execution import set_step_status
-from supervisor.metrics import RuntimeMetrics
-from supervisor.model_planner import ModelPlanner
-from supervisor.planner import RulePlanner, WorkflowCatalog
-from supervisor.pools import Autoscale, ReplicaSource, SpecialistPool
-from supervisor.recorder import Recorder
+from agentrt.specialists.roles import RoleCatalog
+from agentrt.supervisor.checkpoints import SQLiteRunStore
+from agentrt.supervisor.config import SupervisorConfig
+from agentrt.supervisor.engine import RunEngine
+from agentrt.supervisor.execution import set_step_status
+from agentrt.supervisor.metrics import RuntimeMetrics
+from agentrt.supervisor.model_planner import ModelPlanner
+from agentrt.supervisor.planner import RulePlanner, WorkflowCatalog
+from agentrt.supervisor.pools import Autoscale, ReplicaSource, SpecialistPool
+from agentrt.supervisor.recorder import Recorder
 
 __all__ = ["SupervisorService"]
 
@@ -66,7 +71,7 @@ class SupervisorService:
     """Accepts goals, drives runs, answers questions about them.
 
     Args:
-        store_path: SQLite file for checkpoints and traces.
+        store: The run store, or the SQLite file of the default one (checkpoints and traces).
         source: Starts and stops specialist replicas.
         roles: Role catalog (built-ins by default).
         workflows: Named workflows.
@@ -75,11 +80,13 @@ class SupervisorService:
         metrics: Where measurements go.
         replicas: Initial replicas per role (default: each role's ``replicas``).
         planner_model: A chat model that proposes plans (checked, with the rule planner as fallback).
+        manifest: What this runtime was configured with, for clients that join it to compare.
+        sinks: Where every trace event also goes, after the run store has it.
     """
 
     def __init__(
         self,
-        store_path: Path | str,
+        store: Path | str | RunStore,
         source: ReplicaSource,
         roles: RoleCatalog | None = None,
         workflows: WorkflowCatalog | None = None,
@@ -88,11 +95,14 @@ class SupervisorService:
         metrics: RuntimeMetrics | None = None,
         replicas: Mapping[str, int] | None = None,
         planner_model: ChatModel | None = None,
+        manifest: RuntimeManifest | None = None,
+        sinks: Sequence[EventSink] = (),
     ) -> None:
+        self._manifest = manifest or RuntimeManifest(fingerprint="unconfigured")
         self._config = config or SupervisorConfig()
         self._roles = roles or RoleCatalog()
-        self._store = SQLiteRunStore(store_path)
-        self._rec = Recorder(self._store, metrics)
+        self._store: RunStore = SQLiteRunStore(store) if isinstance(store, (str, Path)) else store
+        self._rec = Recorder(self._store, metrics, sinks)
         self._replicas = dict(replicas or {r.name: r.replicas for r in self._roles})
         self.pools: dict[str, SpecialistPool] = {
             r.name: SpecialistPool(
@@ -241,6 +251,22 @@ class SupervisorService:
         return Ack(
             detail=f"{stats.role}: {stats.replicas} replicas, {stats.in_flight} in flight, {stats.queued} queued"
         )
+
+    async def manifest(self, query: ManifestQuery) -> RuntimeManifest:
+        """The configuration this supervisor runs with."""
+        return self._manifest
+
+    async def drain(self, request: DrainRuntime) -> Ack:
+        """Wait (up to ``timeout_s``) until no run is being driven; ``ok`` says whether it got there.
+
+        Runs that wait for a person hold no task and stay in the store; a run submitted
+        meanwhile is checkpointed first, so a supervisor that replaces this one resumes it.
+        """
+        try:
+            await asyncio.wait_for(self.wait_idle(), request.timeout_s)
+        except TimeoutError:
+            return Ack(ok=False, detail=f"{len(self._tasks)} runs still being driven after {request.timeout_s}s")
+        return Ack(detail="idle")
 
     async def wait_idle(self) -> None:
         """Wait until no run is being driven (for tests and shutdown)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from contracts import Contract
+from agentrt.contracts import Contract
 
 JSON_LEAF = (
     st.none()

@@ -7,12 +7,12 @@ groups them for roles. Results are frozen pydantic models (or lists of them) who
 
 from __future__ import annotations
 
-from specialists.tools.catalog import (
+from agentrt.specialists.tools.catalog import (
     ALL_TOOLS,
     TOOL_FAMILIES,
     ToolFunction,
 )
-from specialists.tools.checks import (
+from agentrt.specialists.tools.checks import (
     CheckReport,
     Defect,
     DefectKind,
@@ -20,7 +20,7 @@ from specialists.tools.checks import (
     check_draft,
     criteria_requirements,
 )
-from specialists.tools.classify import (
+from agentrt.specialists.tools.classify import (
     Amount,
     Classification,
     Entities,
@@ -29,7 +29,7 @@ from specialists.tools.classify import (
     classify_text,
     extract_entities,
 )
-from specialists.tools.compute import (
+from agentrt.specialists.tools.compute import (
     aggregate_table,
     compare_periods,
     describe_table,
@@ -37,19 +37,19 @@ from specialists.tools.compute import (
     run_python,
     top_k,
 )
-from specialists.tools.drafting import (
+from agentrt.specialists.tools.drafting import (
     DocumentFormat,
     Draft,
     draft_document,
 )
-from specialists.tools.evidence import (
+from agentrt.specialists.tools.evidence import (
     Fact,
     Passage,
     as_citations,
     as_facts,
     as_passages,
 )
-from specialists.tools.logs import (
+from agentrt.specialists.tools.logs import (
     ErrorContext,
     ErrorCounts,
     LogEvent,
@@ -61,22 +61,22 @@ from specialists.tools.logs import (
     group_error_messages,
     parse_log_lines,
 )
-from specialists.tools.retrieval import (
+from agentrt.specialists.tools.retrieval import (
     Bm25Index,
+    Definitions,
     SearchResult,
     TermDefinition,
     chunk_document,
-    Definitions,
     define_terms,
     search_documents,
 )
-from specialists.tools.sandbox import (
+from agentrt.specialists.tools.sandbox import (
     NetworkGuard,
     Sandbox,
     SandboxLimits,
     SandboxRun,
 )
-from specialists.tools.sql import (
+from agentrt.specialists.tools.sql import (
     DatabaseSchema,
     ReadOnlyDatabase,
     SqlLimits,
@@ -86,7 +86,7 @@ from specialists.tools.sql import (
     load_csv_database,
     run_sql,
 )
-from specialists.tools.table_results import (
+from agentrt.specialists.tools.table_results import (
     Aggregation,
     ColumnSummary,
     GroupValue,

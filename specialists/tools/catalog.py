@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from specialists.tools.checks import check_artifact, check_draft
-from specialists.tools.classify import classify_records, classify_text, extract_entities
-from specialists.tools.compute import (
+from agentrt.specialists.tools.checks import check_artifact, check_draft
+from agentrt.specialists.tools.classify import classify_records, classify_text, extract_entities
+from agentrt.specialists.tools.compute import (
     aggregate_table,
     compare_periods,
     describe_table,
@@ -15,16 +15,16 @@ from specialists.tools.compute import (
     run_python,
     top_k,
 )
-from specialists.tools.drafting import draft_document
-from specialists.tools.logs import (
+from agentrt.specialists.tools.drafting import draft_document
+from agentrt.specialists.tools.logs import (
     count_errors_by_service,
     filter_log_events,
     find_first_error,
     group_error_messages,
     parse_log_lines,
 )
-from specialists.tools.retrieval import define_terms, search_documents
-from specialists.tools.sql import describe_database, run_sql
+from agentrt.specialists.tools.retrieval import define_terms, search_documents
+from agentrt.specialists.tools.sql import describe_database, run_sql
 
 __all__ = ["ALL_TOOLS", "TOOL_FAMILIES", "ToolFunction"]
 

@@ -14,9 +14,9 @@ from typing import Literal
 
 from pydantic import JsonValue
 
-from specialists.tools._frozen import FrozenModel
-from specialists.tools._numbers import find_numbers, numbers_in_sources, traces_to
-from specialists.tools.evidence import Citation, Fact, Passage, as_citations, as_facts, as_passages
+from agentrt.specialists.tools._frozen import FrozenModel
+from agentrt.specialists.tools._numbers import find_numbers, numbers_in_sources, traces_to
+from agentrt.specialists.tools.evidence import Citation, Fact, Passage, as_citations, as_facts, as_passages
 
 __all__ = ["CheckReport", "Defect", "DefectKind", "check_artifact", "check_draft", "criteria_requirements"]
 

@@ -13,9 +13,9 @@ from datetime import datetime
 
 from pydantic import JsonValue
 
-from contracts import ToolArgumentError
-from specialists.tools._frozen import FrozenModel
-from specialists.tools.evidence import Fact
+from agentrt.contracts import ToolArgumentError
+from agentrt.specialists.tools._frozen import FrozenModel
+from agentrt.specialists.tools.evidence import Fact
 
 __all__ = [
     "Amount",

@@ -13,10 +13,10 @@ from typing import Any, Literal
 
 from pydantic import JsonValue
 
-from contracts import SandboxError, ToolArgumentError
-from specialists.tools.evidence import Citation, Fact
-from specialists.tools.sandbox import Sandbox, SandboxLimits
-from specialists.tools.table_results import (
+from agentrt.contracts import SandboxError, ToolArgumentError
+from agentrt.specialists.tools.evidence import Citation, Fact
+from agentrt.specialists.tools.sandbox import Sandbox, SandboxLimits
+from agentrt.specialists.tools.table_results import (
     Aggregation,
     GroupValue,
     PeriodChange,

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from contracts import ToolArgumentError
-from specialists.tools._frozen import FrozenModel
-from specialists.tools._numbers import find_numbers, format_figure, numbers_in_sources, traces_to
-from specialists.tools.evidence import Citation, Fact, Passage, as_citations, as_facts, as_passages
+from agentrt.contracts import ToolArgumentError
+from agentrt.specialists.tools._frozen import FrozenModel
+from agentrt.specialists.tools._numbers import find_numbers, format_figure, numbers_in_sources, traces_to
+from agentrt.specialists.tools.evidence import Citation, Fact, Passage, as_citations, as_facts, as_passages
 
 __all__ = ["Draft", "DocumentFormat", "draft_document"]
 

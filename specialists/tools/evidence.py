@@ -3,7 +3,7 @@
 A ``Fact`` is one figure with its label, unit and source; compute and SQL tools
 produce them, the drafting tool writes them, and the checks trace every number
 of a draft back to them. A ``Passage`` is a quoted piece of a document with its
-citation. Citations are the runtime's own ``contracts.Citation``, so tool
+citation. Citations are the runtime's own ``agentrt.contracts.Citation``, so tool
 outputs carry straight into artifacts.
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from pydantic import Field, TypeAdapter
 
-from contracts import Citation
-from specialists.tools._frozen import FrozenModel
+from agentrt.contracts import Citation
+from agentrt.specialists.tools._frozen import FrozenModel
 
 __all__ = ["Citation", "Fact", "Passage", "as_citations", "as_facts", "as_passages"]
 

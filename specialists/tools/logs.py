@@ -15,9 +15,9 @@ import re
 from collections import Counter
 from datetime import UTC, datetime
 
-from contracts import ToolArgumentError
-from specialists.tools._frozen import FrozenModel
-from specialists.tools.evidence import Citation, Fact, Passage
+from agentrt.contracts import ToolArgumentError
+from agentrt.specialists.tools._frozen import FrozenModel
+from agentrt.specialists.tools.evidence import Citation, Fact, Passage
 
 __all__ = [
     "ErrorCounts",

@@ -14,8 +14,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from specialists.tools._frozen import FrozenModel
-from specialists.tools.evidence import Citation, Passage
+from agentrt.specialists.tools._frozen import FrozenModel
+from agentrt.specialists.tools.evidence import Citation, Passage
 
 __all__ = [
     "Bm25Index",

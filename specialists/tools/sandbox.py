@@ -32,8 +32,8 @@ from typing import Literal
 
 from pydantic import Field, JsonValue
 
-from contracts import SandboxError
-from specialists.tools._frozen import FrozenModel
+from agentrt.contracts import SandboxError
+from agentrt.specialists.tools._frozen import FrozenModel
 
 __all__ = ["NetworkGuard", "Sandbox", "SandboxLimits", "SandboxRun"]
 

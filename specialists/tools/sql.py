@@ -23,10 +23,10 @@ from urllib.parse import quote
 
 from pydantic import Field
 
-from contracts import ToolArgumentError, ToolError, ToolTimeout, UsageError
-from specialists.tools._frozen import FrozenModel
-from specialists.tools._table_kernel import TableError, column_kind, parse_table
-from specialists.tools.evidence import Citation, Fact
+from agentrt.contracts import ToolArgumentError, ToolError, ToolTimeout, UsageError
+from agentrt.specialists.tools._frozen import FrozenModel
+from agentrt.specialists.tools._table_kernel import TableError, column_kind, parse_table
+from agentrt.specialists.tools.evidence import Citation, Fact
 
 __all__ = [
     "DatabaseSchema",

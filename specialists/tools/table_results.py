@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import JsonValue
 
-from specialists.tools._frozen import FrozenModel
-from specialists.tools.evidence import Citation, Fact
-from specialists.tools.sandbox import NetworkGuard
+from agentrt.specialists.tools._frozen import FrozenModel
+from agentrt.specialists.tools.evidence import Citation, Fact
+from agentrt.specialists.tools.sandbox import NetworkGuard
 
 __all__ = [
     "Aggregation",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import ray
 
-from actors import (
+from agentrt.actors import (
     ActorOptions,
     AgentService,
     AgentSpec,
@@ -22,10 +22,10 @@ from actors import (
     WriteLedger,
     call,
     responder_for,
-    spawn,
     tool,
 )
-from contracts import ActorLost, Artifact, Identity, SpecialistRef, Step, TaskAssignment, TaskStatus
+from agentrt.actors.host import spawn
+from agentrt.contracts import ActorLost, Artifact, Identity, SpecialistRef, Step, TaskAssignment, TaskStatus
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")
 

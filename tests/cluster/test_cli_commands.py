@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 import ray
 
-from actors.host import ServiceClient
-from cluster.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
-from cluster.client import Client
-from cluster.demo import WEEKLY_SALES_FILES, weekly_sales_dir
-from cluster.testing import canned_supervisor_actor
-from cluster.trace import read_trace
-from contracts import RunState, RunStatus
+from agentrt.actors.host import ServiceClient
+from agentrt.cluster.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
+from agentrt.cluster.client import Client
+from agentrt.cluster.demo import WEEKLY_SALES_FILES, weekly_sales_dir
+from agentrt.cluster.testing import canned_supervisor_actor
+from agentrt.cluster.trace import read_trace
+from agentrt.contracts import RunState, RunStatus
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")
 

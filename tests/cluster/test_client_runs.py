@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import ray
 
-from actors.host import ServiceClient
-from cluster.async_client import AsyncClient
-from cluster.client import Client, RunHandle
-from cluster.testing import canned_supervisor_actor
-from contracts import (
+from agentrt.actors.host import ServiceClient
+from agentrt.cluster.async_client import AsyncClient
+from agentrt.cluster.client import Client, RunHandle
+from agentrt.cluster.testing import canned_supervisor_actor
+from agentrt.contracts import (
     ContractError,
     NotFound,
     ResultTimeout,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import ray
 
-from actors import ActorOptions, LocalTransport, RayTransport, ServiceClient, spawn
-from contracts import ContractError, MemoryAccessDenied, NotFound, PolicyDecision, RunQuery
+from agentrt.actors.host import ActorOptions, LocalTransport, RayTransport, ServiceClient, spawn
+from agentrt.contracts import ContractError, MemoryAccessDenied, NotFound, PolicyDecision, RunQuery
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")
 

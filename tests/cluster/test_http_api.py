@@ -11,10 +11,10 @@ import httpx2 as httpx
 import pytest
 import ray
 
-from actors.host import ServiceClient
-from cluster.http import ApiKey, HookSpec, HttpConfig, build_app, hash_api_key
-from cluster.testing import canned_supervisor_actor
-from contracts import ConfigError, RunEvent
+from agentrt.actors.host import ServiceClient
+from agentrt.cluster.http import ApiKey, HookSpec, HttpConfig, build_app, hash_api_key
+from agentrt.cluster.testing import canned_supervisor_actor
+from agentrt.contracts import ConfigError, RunEvent
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")
 

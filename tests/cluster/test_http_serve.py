@@ -11,9 +11,9 @@ import pytest
 import ray
 from ray import serve
 
-from cluster.http import ApiKey, HttpConfig, hash_api_key
-from cluster.serving import start_http
-from cluster.testing import canned_supervisor_actor
+from agentrt.cluster.http import ApiKey, HttpConfig, hash_api_key
+from agentrt.cluster.serving import start_http
+from agentrt.cluster.testing import canned_supervisor_actor
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import ray
 
-from actors import ActorOptions, RayTransport, ServiceClient, spawn
-from contracts import (
+from agentrt.actors.host import ActorOptions, RayTransport, ServiceClient, spawn
+from agentrt.contracts import (
     AuditQuery,
     ConsentPolicy,
     Fact,
@@ -32,7 +32,7 @@ from contracts import (
     WorkingState,
     WorkingStateQuery,
 )
-from memory import MemoryClient, MemoryConfig, MemoryService, RetentionPolicy
+from agentrt.memory import MemoryClient, MemoryConfig, MemoryService, RetentionPolicy
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")
 

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 import pytest
 import ray
 
-from actors.host import ServiceClient
-from cluster.client import Client
-from cluster.metrics import RayMetrics
-from cluster.testing import canned_supervisor_actor
-from contracts import RunFailed, RunStatus
+from agentrt.actors.host import ServiceClient
+from agentrt.cluster.client import Client
+from agentrt.cluster.metrics import RayMetrics
+from agentrt.cluster.testing import canned_supervisor_actor
+from agentrt.contracts import RunFailed, RunStatus
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from actors import OpenAIProtocolServer
+from agentrt.actors import OpenAIProtocolServer
 from tests.cluster._two_node_processes import REPO_ROOT, LineProcess
 from tests.e2e.conftest import ModelEndpoint
 
@@ -112,7 +112,8 @@ def test_two_node_cluster_scales_spreads_steps_and_survives_losing_a_node(
     first = _finished(proc.ask(RUNS_WAIT_S, do="collect", batch="first"), proc.tail())
     scaled = _finished(proc.ask(RUNS_WAIT_S, do="collect", batch="after-scale"), proc.tail())
     analysts = {s["agent"] for r in first + scaled for s in r["steps"] if s["role"] == "analyst"}
-    assert {a.split("@")[0] for a in analysts} == {f"agentrt-analyst-{i}" for i in range(4)}, analysts
+    # Replica names end with the configuration's fingerprint: agentrt-analyst-<i>-<fingerprint>.
+    assert {a.split("@")[0].rsplit("-", 1)[0] for a in analysts} == {f"agentrt-analyst-{i}" for i in range(4)}, analysts
     assert {_node(s["agent"]) for r in first + scaled for s in r["steps"]} == {head, worker}
     assert worker in {_node(a) for a in analysts}, analysts
 

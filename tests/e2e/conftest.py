@@ -13,10 +13,20 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from actors import OfflineModel, OpenAIProtocolServer, ServerReply, responder_for
-from cluster.runtime import Runtime, RuntimeConfig, connect
-from cluster.settings import ModelSettings
-from contracts import ActorLost, Attachment, EventsQuery, Goal, RunEvent, RunEvents, RunQuery, RunState, RunSummary
+from agentrt.actors import OfflineModel, OpenAIProtocolServer, ServerReply, responder_for
+from agentrt.cluster.runtime import Runtime, RuntimeConfig, connect
+from agentrt.cluster.settings import ModelSettings
+from agentrt.contracts import (
+    ActorLost,
+    Attachment,
+    EventsQuery,
+    Goal,
+    RunEvent,
+    RunEvents,
+    RunQuery,
+    RunState,
+    RunSummary,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 RECORDINGS = Path(__file__).resolve().parent / "recordings"
@@ -108,7 +118,8 @@ def _config(tmp: Path, namespace: str, model: ModelSettings) -> RuntimeConfig:
         data_dir=tmp,
         namespace=namespace,
         model=model,
-        detached=False,
+        # Detached: replicas outlive a killed supervisor (the fault tests kill it); stop_actors ends them.
+        detached=True,
         roles_file=EXAMPLES / "triage" / "roles.yaml",
         workflows=(EXAMPLES / "triage" / "workflow.yaml",),
         include_dashboard=False,

@@ -15,14 +15,14 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from actors import OfflineModel, OpenAIChatModel, OpenAIModelConfig, OpenAIProtocolServer, responder_for
-from cluster.config_files import load_roles, load_workflow
-from contracts import Goal, RunQuery
-from specialists.factory import build_specialist, tool_catalog
-from specialists.roles import RoleCatalog
-from supervisor.local import LocalReplicaSource
-from supervisor.planner import WorkflowCatalog
-from supervisor.service import SupervisorService
+from agentrt.actors import OfflineModel, OpenAIChatModel, OpenAIModelConfig, OpenAIProtocolServer, responder_for
+from agentrt.cluster.config_files import load_roles, load_workflow
+from agentrt.contracts import Goal, RunQuery
+from agentrt.specialists.factory import build_specialist, tool_catalog
+from agentrt.specialists.roles import RoleCatalog
+from agentrt.supervisor.local import LocalReplicaSource
+from agentrt.supervisor.planner import WorkflowCatalog
+from agentrt.supervisor.service import SupervisorService
 from tests.e2e.conftest import EXAMPLES, RECORDINGS, incident_goal, ticket_goal, weekly_sales_goal
 
 EXAMPLE_GOALS = {

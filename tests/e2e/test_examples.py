@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cluster.runtime import Runtime
-from contracts import ApprovalDecision, RunStatus, RunSummary, StepStatus
+from agentrt.cluster.runtime import Runtime
+from agentrt.contracts import ApprovalDecision, RunStatus, RunSummary, StepStatus
 from tests.e2e.conftest import call_until_up, finish, incident_goal, ticket_goal, trace, wait_for, weekly_sales_goal
 
 

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 import pytest
 import ray
 
-from actors import OpenAIProtocolServer
-from cluster.runtime import Runtime, replica_name
-from contracts import RunEvent, RunState, RunStatus, RunSummary
+from agentrt.actors import OpenAIProtocolServer
+from agentrt.cluster.runtime import Runtime, replica_name
+from agentrt.contracts import RunEvent, RunState, RunStatus, RunSummary
 from tests.e2e.conftest import ModelEndpoint, call_until_up, trace, wait_for, weekly_sales_goal
 
 
@@ -66,7 +66,8 @@ async def test_killed_specialist_mid_step_does_not_lose_the_run(
     summary = await call_until_up(openai_runtime, "submit", weekly_sales_goal(tenant="kill-specialist"), RunSummary)
     started = await _started(openai_runtime, "kill-specialist", summary.run_id, "analyst")
     await asyncio.sleep(0.5)
-    ray.kill(ray.get_actor(replica_name("analyst", 0), namespace=openai_runtime.config.namespace), no_restart=False)
+    name = replica_name("analyst", 0, openai_runtime.manifest.fingerprint)
+    ray.kill(ray.get_actor(name, namespace=openai_runtime.config.namespace), no_restart=False)
     endpoint.delays.clear()
     state = await wait_for(openai_runtime, "kill-specialist", summary.run_id)
     assert state.status == RunStatus.DONE and state.verified

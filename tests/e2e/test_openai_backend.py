@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from actors import OpenAIProtocolServer
-from cluster.runtime import Runtime
-from contracts import Goal, RunStatus
+from agentrt.actors import OpenAIProtocolServer
+from agentrt.cluster.runtime import Runtime
+from agentrt.contracts import Goal, RunStatus
 from tests.e2e.conftest import RECORDINGS, ModelEndpoint, finish, incident_goal, ticket_goal, weekly_sales_goal
 
 EXAMPLES: dict[str, Callable[[str], Goal]] = {

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from actors import (
+from agentrt.actors import (
     AgentService,
     AgentSpec,
     CollectingSink,
@@ -26,7 +26,7 @@ from actors import (
     call,
     tool,
 )
-from contracts import (
+from agentrt.contracts import (
     ApprovalRequest,
     Artifact,
     Budget,
@@ -45,8 +45,8 @@ from contracts import (
     UsageError,
     utcnow,
 )
-from memory.config import MemoryConfig
-from memory.service import MemoryService
+from agentrt.memory.config import MemoryConfig
+from agentrt.memory.service import MemoryService
 
 CALLER = Identity(tenant="acme", agent="analyst-1", run_id="run-1")
 LOG: list[str] = []

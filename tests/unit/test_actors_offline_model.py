@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from actors import OFFLINE_LABEL, OFFLINE_MODEL_NAME, OfflineModel, TaskBrief, observation_message, tool
-from contracts import Artifact, ChatMessage, ContextItem, ModelReply, ToolResult, ToolSpec
+from agentrt.actors import OFFLINE_LABEL, OFFLINE_MODEL_NAME, OfflineModel, TaskBrief, observation_message, tool
+from agentrt.contracts import Artifact, ChatMessage, ContextItem, ModelReply, ToolResult, ToolSpec
 
 
 @tool

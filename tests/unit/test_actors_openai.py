@@ -9,7 +9,7 @@ from pathlib import Path
 import openai
 import pytest
 
-from actors import (
+from agentrt.actors import (
     AgentService,
     AgentSpec,
     OfflineModel,
@@ -17,16 +17,13 @@ from actors import (
     OpenAIModelConfig,
     OpenAIProtocolServer,
     ServerReply,
-    chat_model_from_env,
     hashed_vector,
-    openai_config_from_env,
     responder_for,
     tool,
 )
-from contracts import (
+from agentrt.contracts import (
     Artifact,
     ChatMessage,
-    ConfigError,
     Identity,
     MalformedToolCall,
     ModelError,
@@ -216,18 +213,6 @@ async def test_offline_model_behind_the_server_runs_an_agent_over_http() -> None
         result = await agent.run(assignment("Count the words of the text", Artifact(name="text", text="one two")))
     assert result.status is TaskStatus.SUCCEEDED and "word_count: 2" in result.summary
     assert len(server.requests) == 2 and not result.offline
-
-
-def test_configuration_comes_from_a_mapping_only_when_an_endpoint_is_set() -> None:
-    assert openai_config_from_env({}) is None and isinstance(chat_model_from_env({}), OfflineModel)
-    env = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "AGENTRT_MODEL": "llama3", "AGENTRT_MODEL_TIMEOUT_S": "5"}
-    config = openai_config_from_env(env)
-    assert config is not None and (config.model, config.timeout_s) == ("llama3", 5.0)
-    assert config.base_url == env["OPENAI_BASE_URL"]
-    assert isinstance(chat_model_from_env(env), OpenAIChatModel)
-    with pytest.raises(ConfigError) as info:
-        openai_config_from_env({"OPENAI_API_KEY": "k", "AGENTRT_MODEL_TIMEOUT_S": "soon"})
-    assert info.value.detail("field") == "timeout_s"
 
 
 def test_the_api_key_is_not_shown_in_the_config_repr() -> None:

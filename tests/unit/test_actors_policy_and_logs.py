@@ -7,8 +7,8 @@ import json
 
 import structlog
 
-from actors import AllowAll, PolicyRule, RuleGate, configure_logging, tool
-from contracts import Identity, Step, ToolCall
+from agentrt.actors import AllowAll, PolicyRule, RuleGate, configure_logging, tool
+from agentrt.contracts import Identity, Step, ToolCall
 
 ACME = Identity(tenant="acme", agent="writer-1")
 STEP = Step(id="s1", role="writer", instruction="Send the report")

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 import pytest
 from pydantic import BaseModel, Field
 
-from actors import (
+from agentrt.actors import (
     RetryPolicy,
     Tool,
     ToolContext,
@@ -21,7 +21,7 @@ from actors import (
     idempotency_key,
     tool,
 )
-from contracts import ConfigError, Identity, NotFound, ToolArgumentError, ToolCall, TransientToolError
+from agentrt.contracts import ConfigError, Identity, NotFound, ToolArgumentError, ToolCall, TransientToolError
 
 FAST = RetryPolicy(attempts=3, base_delay_s=0.001, max_delay_s=0.002)
 CALLER = Identity(tenant="acme", agent="analyst-1")

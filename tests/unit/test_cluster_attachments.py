@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cluster.attachments import attachment_from_path, media_type_of
-from contracts import UsageError
+from agentrt.cluster.attachments import attachment_from_path, media_type_of
+from agentrt.contracts import UsageError
 
 
 @pytest.mark.parametrize(("name", "media_type"), [

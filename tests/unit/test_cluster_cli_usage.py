@@ -6,12 +6,14 @@ import io
 import subprocess
 import sys
 
-from cluster.cli import EXIT_USAGE, build_parser, main
-from cluster.http import ApiKey, HttpConfig, hash_api_key
+from agentrt.cluster.cli import EXIT_USAGE, build_parser, main
+from agentrt.cluster.http import ApiKey, HttpConfig, hash_api_key
 
 
 def test_command_without_arguments_exits_2_with_usage() -> None:
-    done = subprocess.run([sys.executable, "-m", "cluster.cli", "run"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "agentrt.cluster.cli", "run"], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == EXIT_USAGE
     assert "usage: agentrt run" in done.stderr and "goal" in done.stderr
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from cluster.config_files import load_roles, load_workflow
-from contracts import ConfigError
-from specialists.roles import RoleCatalog
-from supervisor.planner import WorkflowCatalog
+from agentrt.cluster.config_files import load_roles, load_workflow
+from agentrt.contracts import ConfigError
+from agentrt.specialists.roles import RoleCatalog
+from agentrt.supervisor.planner import WorkflowCatalog
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

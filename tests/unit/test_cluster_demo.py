@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cluster.demo import check_figures, weekly_sales_dir
-from contracts import UsageError
+from agentrt.cluster.demo import check_figures, weekly_sales_dir
+from agentrt.contracts import UsageError
 
 # The figures in examples/weekly_sales/README.md.
 W12 = {"East": "10,049.04", "North": "7,196.24", "South": "7,349.25", "West": "4,891.02", "total": "29,485.55"}

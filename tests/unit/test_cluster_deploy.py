@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from cluster.cli import build_parser
-from cluster.http import HttpConfig
+from agentrt.cluster.cli import build_parser
+from agentrt.cluster.http import HttpConfig
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from cluster.progress import LineProgress, TerminalProgress, progress_for
-from contracts import ErrorInfo, RunEvent
+from agentrt.cluster.progress import LineProgress, TerminalProgress, progress_for
+from agentrt.contracts import ErrorInfo, RunEvent
 
 RUN = "run-7"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cluster.settings import DEFAULT_NAMESPACE, settings_from_env
-from contracts import ConfigError
+from agentrt.cluster.settings import DEFAULT_NAMESPACE, settings_from_env
+from agentrt.contracts import ConfigError
 
 
 def test_no_endpoint_means_the_offline_model_and_a_local_cluster() -> None:
@@ -52,3 +52,19 @@ def test_a_malformed_value_is_a_config_error_naming_the_field() -> None:
     with pytest.raises(ConfigError) as info:
         settings_from_env({"OPENAI_API_KEY": "k", "AGENTRT_MODEL_TIMEOUT_S": "soon"})
     assert info.value.detail("field") == "model.timeout_s"
+
+
+def test_prices_and_model_spec_reach_the_chat_model_config() -> None:
+    settings = settings_from_env({"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "AGENTRT_MODEL": "llama3",
+                                  "AGENTRT_PROMPT_USD_PER_1K": "0.5", "AGENTRT_COMPLETION_USD_PER_1K": "1.5"})
+    config = settings.model.openai_config()
+    assert config is not None and (config.model, config.prompt_usd_per_1k, config.completion_usd_per_1k) == (
+        "llama3", 0.5, 1.5)
+    other = settings.model.from_spec("openai:gpt-4.1-mini")
+    assert (other.model, other.base_url, other.prompt_usd_per_1k) == ("gpt-4.1-mini", "http://127.0.0.1:9/v1", 0.5)
+    assert settings.model.from_spec("offline").openai_config() is None
+    with pytest.raises(ConfigError, match="unknown model spec"):
+        settings.model.from_spec("anthropic:claude")
+    with pytest.raises(ConfigError) as info:
+        settings_from_env({"OPENAI_API_KEY": "k", "AGENTRT_PROMPT_USD_PER_1K": "cheap"})
+    assert info.value.detail("field") == "model.prompt_usd_per_1k"

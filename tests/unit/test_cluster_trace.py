@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cluster.trace import export_trace, read_trace
-from contracts import ContractError, ErrorInfo, RunEvent
+from agentrt.cluster.trace import export_trace, read_trace
+from agentrt.contracts import ContractError, ErrorInfo, RunEvent
 
 
 def _events() -> list[RunEvent]:

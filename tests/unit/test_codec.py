@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contracts import (
+from agentrt.contracts import (
     MESSAGE_TYPES,
     SCHEMA_VERSION,
     Codec,
@@ -99,7 +99,7 @@ def test_pickle_is_not_accepted() -> None:
 
 
 def test_unencodable_values_raise_contract_error() -> None:
-    from contracts import ToolCall
+    from agentrt.contracts import ToolCall
 
     with pytest.raises(ContractError):
         encode(ToolCall(id="c1", tool="t", arguments={"n": 2**70}))

@@ -10,11 +10,19 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-import contracts
-import contracts.errors as errors
-from contracts import Goal, Plan, Step, TaskResult, TaskStatus
+import agentrt.contracts as contracts
+import agentrt.contracts.errors as errors
+from agentrt.contracts import Goal, Plan, Step, TaskResult, TaskStatus
 
-PACKAGES = ["contracts", "actors", "memory", "specialists", "supervisor", "cluster"]
+PACKAGES = [
+    "agentrt",
+    "agentrt.contracts",
+    "agentrt.actors",
+    "agentrt.memory",
+    "agentrt.specialists",
+    "agentrt.supervisor",
+    "agentrt.cluster",
+]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from actors.openai_server import OpenAIProtocolServer
-from contracts import ConfigError, Embedder, Identity, MemoryQuery, MemoryWrite, ModelError, Partition, Scope
-from memory import (
+from agentrt.actors.openai_server import OpenAIProtocolServer
+from agentrt.contracts import ConfigError, Embedder, Identity, MemoryQuery, MemoryWrite, ModelError, Partition, Scope
+from agentrt.memory import (
     HashingEmbedder,
     HashingEmbedderConfig,
     MemoryConfig,

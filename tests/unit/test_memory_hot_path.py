@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from contracts import AuditQuery, RetentionSweep
-from memory import MemoryClient, RetentionPolicy
+from agentrt.contracts import AuditQuery, RetentionSweep
+from agentrt.memory import MemoryClient, RetentionPolicy
 from tests.unit.test_memory_service import OWN, SUP, Clock, open_memory, search, write
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from contracts import ContractError, VectorIndex
-from memory import IndexConfig, PartitionIndex
+from agentrt.contracts import ContractError, VectorIndex
+from agentrt.memory import IndexConfig, PartitionIndex
 
 
 def clustered(n: int, dim: int = 32, centers: int = 8, seed: int = 0) -> np.ndarray:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contracts import ContractError, Fact, Grant, Identity, NotFound, Partition, Scope
-from memory import HybridRanking, allows, choose_fact, may_administer, may_grant, owns, terms
+from agentrt.contracts import ContractError, Fact, Grant, Identity, NotFound, Partition, Scope
+from agentrt.memory import HybridRanking, allows, choose_fact, may_administer, may_grant, owns, terms
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 

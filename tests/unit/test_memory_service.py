@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from actors import LocalTransport, ServiceClient
-from contracts import (
+from agentrt.actors import LocalTransport, ServiceClient
+from agentrt.contracts import (
     AuditQuery,
     ConfigError,
     ConsentPolicy,
@@ -32,7 +32,7 @@ from contracts import (
     WorkingState,
     WorkingStateQuery,
 )
-from memory import (
+from agentrt.memory import (
     HashingEmbedder,
     HashingEmbedderConfig,
     IndexConfig,

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actors import LocalTransport, ServiceClient
-from contracts import (
+from agentrt.actors import LocalTransport, ServiceClient
+from agentrt.contracts import (
     AuditQuery,
     ConsentPolicy,
     Fact,
@@ -31,7 +31,7 @@ from contracts import (
     WorkingState,
     WorkingStateQuery,
 )
-from memory import MemoryClient, MemoryConfig, MemoryService
+from agentrt.memory import MemoryClient, MemoryConfig, MemoryService
 
 TENANTS = ("acme", "globex")
 World = tuple[MemoryClient, dict[str, set[str]]]

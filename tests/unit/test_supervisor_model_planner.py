@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from actors import ScriptedModel
-from contracts import Goal
-from specialists.roles import RoleCatalog
-from supervisor.intake import normalise_goal
-from supervisor.model_planner import ModelPlanner
-from supervisor.planner import RulePlanner
+from agentrt.actors import ScriptedModel
+from agentrt.contracts import Goal
+from agentrt.specialists.roles import RoleCatalog
+from agentrt.supervisor.intake import normalise_goal
+from agentrt.supervisor.model_planner import ModelPlanner
+from agentrt.supervisor.planner import RulePlanner
 
 GOAL = Goal(text="Prepare the weekly sales summary and draft the mail to the team", tenant="acme", user="ann")
 GOOD = json.dumps(

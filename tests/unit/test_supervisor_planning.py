@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contracts import (
+from agentrt.contracts import (
     Artifact,
     Attachment,
     Condition,
@@ -17,12 +17,12 @@ from contracts import (
     TaskResult,
     TaskStatus,
 )
-from specialists.roles import RoleCatalog, RoleSpec, Stage
-from supervisor._results import condition_holds, qa_verdict
-from supervisor.conflicts import claims_of, find_conflicts, resolve_conflict
-from supervisor.intake import normalise_goal
-from supervisor.planner import RulePlanner, StepTemplate, WorkflowCatalog, WorkflowSpec
-from supervisor.replanning import add_follow_ups, fix_after_rejection, retry_failed_step
+from agentrt.specialists.roles import RoleCatalog, RoleSpec, Stage
+from agentrt.supervisor._results import condition_holds, qa_verdict
+from agentrt.supervisor.conflicts import claims_of, find_conflicts, resolve_conflict
+from agentrt.supervisor.intake import normalise_goal
+from agentrt.supervisor.planner import RulePlanner, StepTemplate, WorkflowCatalog, WorkflowSpec
+from agentrt.supervisor.replanning import add_follow_ups, fix_after_rejection, retry_failed_step
 
 SALES = Attachment(
     name="sales.csv", media_type="text/csv", content="week,region,product,revenue\n2026-W45,North,Widget,10\n"

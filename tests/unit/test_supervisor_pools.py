@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from contracts import ActorLost, Identity, Step, TaskAssignment, TaskResult, TaskStatus
-from supervisor.pools import Autoscale, SpecialistPool
+from agentrt.contracts import ActorLost, Identity, Step, TaskAssignment, TaskResult, TaskStatus
+from agentrt.supervisor.pools import Autoscale, SpecialistPool
 
 
 @dataclass

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from actors import OfflineModel
-from cluster.config_files import load_roles, load_workflow
-from contracts import (
+from agentrt.actors import OfflineModel
+from agentrt.cluster.config_files import load_roles, load_workflow
+from agentrt.contracts import (
     Budget,
     CancelRun,
     ClarificationAnswer,
@@ -25,11 +25,11 @@ from contracts import (
     RunStatus,
     StepStatus,
 )
-from specialists.factory import build_specialist, tool_catalog
-from specialists.roles import RoleCatalog
-from supervisor.local import LocalReplicaSource
-from supervisor.planner import StepTemplate, WorkflowCatalog, WorkflowSpec
-from supervisor.service import SupervisorService
+from agentrt.specialists.factory import build_specialist, tool_catalog
+from agentrt.specialists.roles import RoleCatalog
+from agentrt.supervisor.local import LocalReplicaSource
+from agentrt.supervisor.planner import StepTemplate, WorkflowCatalog, WorkflowSpec
+from agentrt.supervisor.service import SupervisorService
 from tests.e2e.conftest import ticket_goal, weekly_sales_goal
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contracts import Goal, RunEvent, RunState, RunStatus
-from supervisor.checkpoints import SQLiteRunStore
+from agentrt.contracts import Goal, RunEvent, RunState, RunStatus
+from agentrt.supervisor.checkpoints import SQLiteRunStore
 
 
 def _state(run_id: str, tenant: str, status: RunStatus) -> RunState:

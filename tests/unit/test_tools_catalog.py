@@ -8,8 +8,8 @@ import typing
 import pytest
 from pydantic import TypeAdapter
 
-import specialists.tools as tools
-from specialists.tools import ALL_TOOLS, TOOL_FAMILIES
+import agentrt.specialists.tools as tools
+from agentrt.specialists.tools import ALL_TOOLS, TOOL_FAMILIES
 
 
 def test_package_exports_a_sorted_public_api() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from contracts import Citation
-from specialists.tools import (
+from agentrt.contracts import Citation
+from agentrt.specialists.tools import (
     Fact,
     check_artifact,
     check_draft,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from contracts import ToolArgumentError
-from specialists.tools import classify_records, classify_text, extract_entities
+from agentrt.contracts import ToolArgumentError
+from agentrt.specialists.tools import classify_records, classify_text, extract_entities
 
 TICKETS = json.loads((Path(__file__).resolve().parents[2] / "examples" / "triage" / "tickets.json").read_text())
 RULES = {

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from contracts import ToolArgumentError
-from specialists.tools import aggregate_table, compare_periods, describe_table, parse_table, top_k
+from agentrt.contracts import ToolArgumentError
+from agentrt.specialists.tools import aggregate_table, compare_periods, describe_table, parse_table, top_k
 
 SALES = Path(__file__).resolve().parents[2] / "examples" / "weekly_sales" / "sales.csv"
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from contracts import Citation, ToolArgumentError
-from specialists.tools import Fact, Passage, draft_document
+from agentrt.contracts import Citation, ToolArgumentError
+from agentrt.specialists.tools import Fact, Passage, draft_document
 
 FACTS = [
     Fact(label="Revenue this week, total", value=29485.55, unit="USD", source="sales.csv"),

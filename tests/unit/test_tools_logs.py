@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from contracts import ToolArgumentError
-from specialists.tools import (
+from agentrt.contracts import ToolArgumentError
+from agentrt.specialists.tools import (
     count_errors_by_service,
     filter_log_events,
     find_first_error,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from specialists.tools import Bm25Index, Passage, chunk_document, define_terms, search_documents
+from agentrt.specialists.tools import Bm25Index, Passage, chunk_document, define_terms, search_documents
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "weekly_sales"
 DOCUMENTS = {name: (EXAMPLE / name).read_text() for name in ("metrics.md", "team.md")}

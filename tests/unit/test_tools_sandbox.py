@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from contracts import SandboxError
-from specialists.tools import Sandbox, SandboxLimits, run_python
+from agentrt.contracts import SandboxError
+from agentrt.specialists.tools import Sandbox, SandboxLimits, run_python
 
 TIGHT = SandboxLimits(cpu_s=1, memory_mb=256, wall_s=20)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from contracts import ToolArgumentError, ToolError, ToolTimeout, UsageError
-from specialists.tools import ReadOnlyDatabase, SqlLimits, describe_database, load_csv_database, run_sql
+from agentrt.contracts import ToolArgumentError, ToolError, ToolTimeout, UsageError
+from agentrt.specialists.tools import ReadOnlyDatabase, SqlLimits, describe_database, load_csv_database, run_sql
 
 SALES = Path(__file__).resolve().parents[2] / "examples" / "weekly_sales" / "sales.csv"
 

@@ -1,0 +1,118 @@
+"""agentrt: an agent runtime on Ray.
+
+The front door. The runtime's parts live in subpackages (``agentrt.contracts``,
+``agentrt.actors``, ``agentrt.memory``, ``agentrt.specialists``,
+``agentrt.supervisor``, ``agentrt.cluster``); the names a user needs first are
+here::
+
+    import agentrt
+
+    with agentrt.Client(tenant="acme") as client:           # joins the running runtime, or starts one
+        print(client.submit("Prepare the weekly sales summary", data=["sales.csv"]).result().output)
+
+    config = agentrt.RuntimeConfig(model="offline", tools=(my_tool,), roles=(my_role,))
+    with agentrt.connect(config, local=True) as runtime:    # the same parts, in this process
+        ...
+
+Names are imported when first used, so ``import agentrt.contracts`` does not
+load Ray.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agentrt.actors.agent import AgentService
+    from agentrt.actors.agent_spec import AgentSpec
+    from agentrt.actors.offline_model import OfflineModel
+    from agentrt.actors.openai_model import OpenAIChatModel, OpenAIModelConfig
+    from agentrt.actors.policy import AllowAll, PolicyRule, RuleGate
+    from agentrt.actors.scripted_model import ScriptedModel
+    from agentrt.actors.tool import Tool, ToolContext, tool
+    from agentrt.cluster.async_client import AsyncClient
+    from agentrt.cluster.client import Client, RunHandle
+    from agentrt.cluster.runtime import Runtime, RuntimeConfig, connect
+    from agentrt.cluster.settings import ModelSettings
+    from agentrt.contracts import AgentRTError, Budget, Goal, RunState, RunStatus
+    from agentrt.specialists.roles import RoleSpec
+    from agentrt.supervisor.config import SupervisorConfig
+
+__all__ = [
+    "AgentRTError",
+    "AgentService",
+    "AgentSpec",
+    "AllowAll",
+    "AsyncClient",
+    "Budget",
+    "Client",
+    "Goal",
+    "ModelSettings",
+    "OfflineModel",
+    "OpenAIChatModel",
+    "OpenAIModelConfig",
+    "PolicyRule",
+    "RoleSpec",
+    "RuleGate",
+    "RunHandle",
+    "RunState",
+    "RunStatus",
+    "Runtime",
+    "RuntimeConfig",
+    "ScriptedModel",
+    "SupervisorConfig",
+    "Tool",
+    "ToolContext",
+    "__version__",
+    "connect",
+    "tool",
+]
+
+_WHERE = {
+    "AgentService": "agentrt.actors.agent",
+    "AgentSpec": "agentrt.actors.agent_spec",
+    "OfflineModel": "agentrt.actors.offline_model",
+    "OpenAIChatModel": "agentrt.actors.openai_model",
+    "OpenAIModelConfig": "agentrt.actors.openai_model",
+    "AllowAll": "agentrt.actors.policy",
+    "PolicyRule": "agentrt.actors.policy",
+    "RuleGate": "agentrt.actors.policy",
+    "ScriptedModel": "agentrt.actors.scripted_model",
+    "Tool": "agentrt.actors.tool",
+    "ToolContext": "agentrt.actors.tool",
+    "tool": "agentrt.actors.tool",
+    "AsyncClient": "agentrt.cluster.async_client",
+    "Client": "agentrt.cluster.client",
+    "RunHandle": "agentrt.cluster.client",
+    "Runtime": "agentrt.cluster.runtime",
+    "RuntimeConfig": "agentrt.cluster.runtime",
+    "connect": "agentrt.cluster.runtime",
+    "ModelSettings": "agentrt.cluster.settings",
+    "AgentRTError": "agentrt.contracts",
+    "Budget": "agentrt.contracts",
+    "Goal": "agentrt.contracts",
+    "RunState": "agentrt.contracts",
+    "RunStatus": "agentrt.contracts",
+    "RoleSpec": "agentrt.specialists.roles",
+    "SupervisorConfig": "agentrt.supervisor.config",
+}
+
+try:
+    __version__ = version("agentrt")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'agentrt' has no attribute {name!r}")
+    value = getattr(importlib.import_module(where), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
