@@ -77,7 +77,7 @@ from agentrt.contracts import (
     TransientToolError,
 )
 
-__all__ = ["RetryPolicy", "Tool", "ToolContext", "tool"]
+__all__ = ["RetryPolicy", "Tool", "ToolContext", "ship_by_value", "tool"]
 
 IDEMPOTENCY_PARAMETER = "idempotency_key"
 _JSON = TypeAdapter(JsonValue)
@@ -205,8 +205,10 @@ class Tool:
     def __reduce__(self) -> str | tuple[Any, ...]:
         # A decorated module-level tool is pickled by name, like the function it replaced;
         # any other is rebuilt from its function (the argument model is a generated class).
-        module = sys.modules.get(getattr(self.fn, "__module__", "") or "")
-        found: Any = module
+        name = getattr(self.fn, "__module__", "") or ""
+        if name in _BY_VALUE:
+            return (_rebuild, (self.fn, self._options))
+        found: Any = sys.modules.get(name)
         for part in self.fn.__qualname__.split("."):
             found = getattr(found, part, None)
         if found is self:
@@ -362,6 +364,17 @@ def tool(
     output: str | None = None,
     cache: bool | None = None,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
+
+
+_BY_VALUE: set[str] = set()
+
+
+def ship_by_value(module: str) -> None:
+    """Pickle the tools of ``module`` with their code, not by name (for modules the receiver cannot import).
+
+    Pair it with ``cloudpickle.register_pickle_by_value`` of the module, so its functions travel too.
+    """
+    _BY_VALUE.add(module)
 
 
 def tool(fn: Callable[..., Any] | None = None, /, **options: Any) -> Tool | Callable[[Callable[..., Any]], Tool]:

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agentrt.actors import RemoteEventSink, Tool, configure_logging
 from agentrt.actors.host import ActorOptions, RayTransport, ServiceClient, spawn
+from agentrt.actors.tool import ship_by_value
 from agentrt.cluster import parts
 from agentrt.cluster.live import AUTH_HINT, read_record
 from agentrt.cluster.settings import DEFAULT_NAMESPACE, ModelSettings
@@ -484,6 +485,7 @@ def connect_ray(config: RuntimeConfig) -> Runtime:
     # installed on the nodes, and a changed module reaches new replicas.
     for module in parts.tool_module_objects(config):
         ray.cloudpickle.register_pickle_by_value(module)
+        ship_by_value(module.__name__)
     supervisor = spawn(SupervisorFactory(config, wanted, parts.user_tools(config)),
                        config.options(SUPERVISOR_ACTOR, max_concurrency=256, **pinned))
     ray.get(supervisor.ping.remote())  # type: ignore[attr-defined]

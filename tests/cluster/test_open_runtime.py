@@ -15,6 +15,7 @@ import ray
 from agentrt import Budget, RuntimeConfig, connect
 from agentrt.actors import OfflineModel, OpenAIProtocolServer, responder_for
 from agentrt.cluster.cli import EXIT_OK, main
+from agentrt.cluster.demo import WEEKLY_SALES_FILES, WEEKLY_SALES_GOAL
 from agentrt.cluster.runtime import SUPERVISOR_ACTOR, Runtime
 from agentrt.cluster.settings import settings_from_env
 from agentrt.contracts import ConfigError, RunFailed, RunStatus
@@ -130,19 +131,17 @@ def test_a_price_from_the_environment_reaches_the_runtime_and_max_cost_stops_the
 ) -> None:
     with OpenAIProtocolServer(responder=responder_for(OfflineModel()), model="priced") as server:
         env = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "test-key", "AGENTRT_MODEL": "priced",
-               "AGENTRT_PROMPT_USD_PER_1K": "2.0", "AGENTRT_COMPLETION_USD_PER_1K": "4.0",
+               "AGENTRT_PROMPT_USD_PER_1K": "0.02", "AGENTRT_COMPLETION_USD_PER_1K": "0.04",
                "AGENTRT_DATA_DIR": str(tmp_path), "AGENTRT_NAMESPACE": namespace}
         runtime = connect(RuntimeConfig(**settings_from_env(env).runtime_fields()))
-        folder = EXAMPLES / "weekly_sales"
+        data = [EXAMPLES / "weekly_sales" / name for name in WEEKLY_SALES_FILES]
         with runtime.client(tenant="acme", user="ann") as client:
-            free = client.submit("Prepare the weekly sales summary", data=[folder / "sales.csv"])
-            paid = free.result(timeout=300)
-            capped = client.submit("Prepare the weekly sales summary", data=[folder / "sales.csv"],
-                                   budget=Budget(max_cost_usd=paid.cost.usd / 4))
+            paid = client.submit(WEEKLY_SALES_GOAL, data=data).result(timeout=300)
+            capped = client.submit(WEEKLY_SALES_GOAL, data=data, budget=Budget(max_cost_usd=paid.cost.usd / 4))
             with pytest.raises(RunFailed, match="budget|cost"):
                 capped.result(timeout=300)
             stopped = capped.status()
     assert paid.status is RunStatus.DONE and paid.cost.usd > 0 and len(server.requests) > 0
-    expected = (paid.cost.prompt_tokens * 2.0 + paid.cost.completion_tokens * 4.0) / 1000
+    expected = (paid.cost.prompt_tokens * 0.02 + paid.cost.completion_tokens * 0.04) / 1000
     assert paid.cost.usd == pytest.approx(expected, rel=1e-6)
     assert stopped.status is RunStatus.FAILED and stopped.cost.usd < paid.cost.usd

@@ -83,8 +83,8 @@ def test_demo_and_run_from_an_unrelated_folder(installed: tuple[Path, dict[str, 
     assert "verified by QA" in demo.stdout
     counted = re.search(r"Cross-check against sales.csv: (\d+)/(\d+) revenue figures", demo.stdout)
     assert counted is not None and counted.group(1) == counted.group(2) != "0", demo.stdout[-2000:]
-    data = work / "elsewhere" / "sales.csv"
-    shutil.copy(REPO / "examples" / "weekly_sales" / "sales.csv", data)
-    ran = _run(work, env, "agentrt", "run", "Summarise weekly revenue by region", "--data", "sales.csv", "--json")
+    for name in ("sales.csv", "metrics.md"):
+        shutil.copy(REPO / "examples" / "weekly_sales" / name, work / "elsewhere" / name)
+    ran = _run(work, env, "agentrt", "run", GOAL, "--data", "sales.csv", "--data", "metrics.md", "--json")
     assert ran.returncode == 0, ran.stderr[-3000:]
     assert '"status": "done"' in ran.stdout

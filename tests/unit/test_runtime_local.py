@@ -132,7 +132,10 @@ def test_manifests_name_what_changed_and_which_changes_hold_state(tmp_path: Path
 def test_a_changed_tool_module_is_reloaded_and_changes_the_fingerprint(tmp_path: Path) -> None:
     module = tmp_path / "mods" / "shop_tools_local.py"
     module.parent.mkdir()
-    source = '''from agentrt import tool\n\n@tool\ndef stock(sku: str) -> str:\n    """Stock level of a SKU."""\n    return "{}"\n\nTOOLS = (stock,)\n'''
+    source = (
+        'from agentrt import tool\n\n@tool\ndef stock(sku: str) -> str:\n    """Stock level of a SKU."""\n'
+        '    return "{}"\n\nTOOLS = (stock,)\n'
+    )
     module.write_text(source.format("v1"))
     sys.path.insert(0, str(module.parent))
     try:
