@@ -89,7 +89,7 @@ def _unwrap(raw: JsonValue) -> dict[str, JsonValue]:
     if isinstance(options, list):
         first = next((o for o in options if isinstance(o, dict) and o.get("type") != "null"), {})
         merged = {**first, **{k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}}
-        return cast(dict[str, JsonValue], merged)
+        return merged
     return schema
 
 
@@ -288,7 +288,8 @@ def _carried(name: str, ev: Evidence, kind: type) -> object:
         return found[0]
     merged: list[JsonValue] = []
     for items in found:
-        merged.extend(i for i in items if i not in merged)
+        if isinstance(items, list):
+            merged.extend(i for i in items if i not in merged)
     return merged
 
 

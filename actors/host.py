@@ -66,26 +66,28 @@ class ServiceHost:
 _REMOTE_HOST = ray.remote(ServiceHost)
 
 
-def spawn(factory: Callable[[], object], options: ActorOptions | None = None) -> ray.actor.ActorHandle:
+def spawn(factory: Callable[[], object], options: ActorOptions | None = None) -> ray.actor.ActorHandle[Any]:
     """Start ``factory()`` as a service actor and return its Ray handle."""
     opts = (options or ActorOptions()).ray_options()
-    return _REMOTE_HOST.options(**opts).remote(factory)  # type: ignore[attr-defined,no-any-return]
+    remote: Any = _REMOTE_HOST  # ray.remote's stubs do not type .options(...).remote(...)
+    handle: ray.actor.ActorHandle[Any] = remote.options(**opts).remote(factory)
+    return handle
 
 
 @dataclass
 class RayTransport:
     """Calls a service actor through its Ray handle."""
 
-    handle: ray.actor.ActorHandle
+    handle: ray.actor.ActorHandle[Any]
     timeout_s: float | None = None
 
     async def send(self, method: str, payload: bytes) -> bytes:
         """Deliver a request to the actor; re-raise the service's own error type."""
-        ref = self.handle.call.remote(method, payload)
+        actor: Any = self.handle  # actor methods are made at run time
+        ref = actor.call.remote(method, payload)
         try:
-            if self.timeout_s is None:
-                return await ref  # type: ignore[no-any-return]
-            return await asyncio.wait_for(ref, self.timeout_s)  # type: ignore[arg-type]
+            reply: bytes = await (ref if self.timeout_s is None else asyncio.wait_for(ref, self.timeout_s))
+            return reply
         except ray.exceptions.RayTaskError as exc:
             cause = exc.cause
             if isinstance(cause, BaseException):
@@ -100,7 +102,8 @@ class RayTransport:
         end = loop.time() + timeout_s
         while True:
             try:
-                await asyncio.wait_for(self.handle.ping.remote(), max(0.1, end - loop.time()))  # type: ignore[arg-type]
+                actor: Any = self.handle
+                await asyncio.wait_for(actor.ping.remote(), max(0.1, end - loop.time()))
                 return
             except (ray.exceptions.RayActorError, TimeoutError) as exc:
                 if loop.time() >= end:

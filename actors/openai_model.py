@@ -145,7 +145,7 @@ class OpenAIChatModel:
         if retry_after is not None:
             return min(retry_after, self.config.backoff_max_s)
         raw = min(self.config.backoff_max_s, self.config.backoff_base_s * 2**attempt)
-        return raw * (0.5 + 0.5 * self._rng.random())
+        return float(raw * (0.5 + 0.5 * self._rng.random()))
 
     def _reply(self, response: Any) -> ModelReply:
         if not getattr(response, "choices", None):

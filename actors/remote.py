@@ -23,7 +23,7 @@ class RemoteSpecialist:
     @classmethod
     def of(cls, handle: object, timeout_s: float | None = None) -> RemoteSpecialist:
         """Wrap a Ray actor handle returned by :func:`~agentrt.actors.host.spawn`."""
-        from agentrt.actors.host import RayTransport  # only a caller holding a Ray handle needs Ray
+        from agentrt.actors.host import RayTransport  # noqa: PLC0415  (only a caller holding a Ray handle needs Ray)
 
         return cls(ServiceClient(RayTransport(handle, timeout_s), label="specialist"))  # type: ignore[arg-type]
 

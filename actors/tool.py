@@ -14,7 +14,7 @@ change::
     async def fetch_rates(base: str) -> dict[str, float]:
         '''Fetch today's exchange rates for a base currency.
 
-        Args:
+Args:
             base: ISO currency code such as "EUR".
         '''
         return await rates_api.latest(base)
@@ -23,7 +23,7 @@ change::
     def send_mail(to: str, subject: str, body: str, idempotency_key: str) -> dict[str, str]:
         '''Send an email to one recipient.
 
-        Args:
+Args:
             to: Recipient address.
             subject: Subject line.
             body: Plain-text body.
@@ -108,7 +108,7 @@ class RetryPolicy:
     def delay(self, attempt: int, rng: random.Random) -> float:
         """Return the pause after failed attempt number ``attempt`` (1-based)."""
         raw = min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1))
-        return raw * (1.0 - self.jitter * rng.random())
+        return float(raw * (1.0 - self.jitter * rng.random()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +200,7 @@ class Tool:
         self.spec = ToolSpec(
             name=self.name, description=self.description, parameters=_schema(self._signature.arguments), writes=writes
         )
-        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        functools.update_wrapper(self, fn)
 
     def __reduce__(self) -> str | tuple[Any, ...]:
         # A decorated module-level tool is pickled by name, like the function it replaced;
@@ -212,7 +212,7 @@ class Tool:
         for part in self.fn.__qualname__.split("."):
             found = getattr(found, part, None)
         if found is self:
-            return self.fn.__qualname__
+            return str(self.fn.__qualname__)
         return (_rebuild, (self.fn, self._options))
 
     def __repr__(self) -> str:
@@ -256,7 +256,7 @@ class Tool:
 
     def _to_json(self, value: object) -> JsonValue:
         try:
-            return typing.cast(JsonValue, _JSON.validate_python(to_jsonable_python(value)))
+            return _JSON.validate_python(to_jsonable_python(value))
         except (PydanticSerializationError, ValidationError) as exc:
             raise ToolError(f"tool {self.name} returned a value that is not JSON: {exc}", tool=self.name) from None
 
@@ -292,9 +292,10 @@ def _read_signature(fn: Callable[..., Any], name: str, docs: Mapping[str, str]) 
             continue
         if hint is None:
             raise ConfigError(f"tool {name}: parameter {param.name} needs a type hint", tool=name, field=param.name)
-        default = ... if param.default is param.empty else param.default
-        described = {"description": docs[param.name]} if param.name in docs else {}
-        fields[param.name] = (hint, Field(default, **described))
+        default: Any = ... if param.default is param.empty else param.default
+        # A description given in the hint (Annotated[..., Field(description=...)]) stays unless the docstring has one.
+        field = Field(default, description=docs[param.name]) if param.name in docs else Field(default)
+        fields[param.name] = (hint, field)
     model = create_model(f"{name}_arguments", __config__=ConfigDict(extra="forbid"), **fields)
     return _Signature(arguments=model, context_parameter=context_parameter, wants_key=wants_key)
 
@@ -347,6 +348,17 @@ def _strip_titles(node: Any) -> Any:
     return out
 
 
+_BY_VALUE: set[str] = set()
+
+
+def ship_by_value(module: str) -> None:
+    """Pickle the tools of ``module`` with their code, not by name (for modules the receiver cannot import).
+
+    Pair it with ``cloudpickle.register_pickle_by_value`` of the module, so its functions travel too.
+    """
+    _BY_VALUE.add(module)
+
+
 @overload
 def tool(fn: Callable[..., Any], /) -> Tool: ...
 
@@ -364,17 +376,6 @@ def tool(
     output: str | None = None,
     cache: bool | None = None,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
-
-
-_BY_VALUE: set[str] = set()
-
-
-def ship_by_value(module: str) -> None:
-    """Pickle the tools of ``module`` with their code, not by name (for modules the receiver cannot import).
-
-    Pair it with ``cloudpickle.register_pickle_by_value`` of the module, so its functions travel too.
-    """
-    _BY_VALUE.add(module)
 
 
 def tool(fn: Callable[..., Any] | None = None, /, **options: Any) -> Tool | Callable[[Callable[..., Any]], Tool]:

@@ -69,6 +69,12 @@ def _public_method(service: object, method: str) -> Callable[[Contract], Any]:
 
 
 async def dispatch(service: object, method: str, payload: bytes) -> bytes:
+    """Decode a request, run ``service.method`` on it (awaiting it when async) and encode the reply contract.
+
+    Raises:
+        NotFound: The service has no such public method.
+        ContractError: The method returned something that is not a contract.
+    """
     request = decode(payload)
     result = _public_method(service, method)(request)
     if inspect.isawaitable(result):

@@ -14,15 +14,18 @@ here::
     with agentrt.connect(config, local=True) as runtime:    # the same parts, in this process
         ...
 
+    agentrt.ask(agentrt.AgentSpec(role="orders", instructions="...", tools=(my_tool,)), "Where is ORD-1?")
+
 Names are imported when first used, so ``import agentrt.contracts`` does not
 load Ray.
 """
 
 from __future__ import annotations
 
-import importlib
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from agentrt._lazy import lazy_names
 
 if TYPE_CHECKING:
     from agentrt.actors.agent import AgentService
@@ -34,9 +37,11 @@ if TYPE_CHECKING:
     from agentrt.actors.tool import Tool, ToolContext, tool
     from agentrt.cluster.async_client import AsyncClient
     from agentrt.cluster.client import Client, RunHandle
+    from agentrt.cluster.local_runtime import LocalRuntime
     from agentrt.cluster.runtime import Runtime, RuntimeConfig, connect
     from agentrt.cluster.settings import ModelSettings
-    from agentrt.contracts import AgentRTError, Budget, Goal, RunState, RunStatus
+    from agentrt.contracts import AgentRTError, Budget, ConfigError, Goal, RunState, RunStatus, TaskResult
+    from agentrt.single import aask, ask
     from agentrt.specialists.roles import RoleSpec
     from agentrt.supervisor.config import SupervisorConfig
 
@@ -48,7 +53,9 @@ __all__ = [
     "AsyncClient",
     "Budget",
     "Client",
+    "ConfigError",
     "Goal",
+    "LocalRuntime",
     "ModelSettings",
     "OfflineModel",
     "OpenAIChatModel",
@@ -63,9 +70,12 @@ __all__ = [
     "RuntimeConfig",
     "ScriptedModel",
     "SupervisorConfig",
+    "TaskResult",
     "Tool",
     "ToolContext",
     "__version__",
+    "aask",
+    "ask",
     "connect",
     "tool",
 ]
@@ -85,6 +95,7 @@ _WHERE = {
     "tool": "agentrt.actors.tool",
     "AsyncClient": "agentrt.cluster.async_client",
     "Client": "agentrt.cluster.client",
+    "LocalRuntime": "agentrt.cluster.local_runtime",
     "RunHandle": "agentrt.cluster.client",
     "Runtime": "agentrt.cluster.runtime",
     "RuntimeConfig": "agentrt.cluster.runtime",
@@ -92,6 +103,10 @@ _WHERE = {
     "ModelSettings": "agentrt.cluster.settings",
     "AgentRTError": "agentrt.contracts",
     "Budget": "agentrt.contracts",
+    "ConfigError": "agentrt.contracts",
+    "TaskResult": "agentrt.contracts",
+    "aask": "agentrt.single",
+    "ask": "agentrt.single",
     "Goal": "agentrt.contracts",
     "RunState": "agentrt.contracts",
     "RunStatus": "agentrt.contracts",
@@ -105,14 +120,4 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module 'agentrt' has no attribute {name!r}")
-    value = getattr(importlib.import_module(where), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names("agentrt", globals(), _WHERE)

@@ -26,6 +26,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 Handler = Callable[[argparse.Namespace, Console], int]
+Arguments = tuple[tuple[tuple[str, ...], dict[str, Any]], ...]
 
 
 @dataclass(frozen=True)
@@ -144,19 +145,19 @@ def _trace_cmd(args: argparse.Namespace, console: Console) -> int:
 
 
 def _serve_cmd(args: argparse.Namespace, console: Console) -> int:
-    from agentrt.cluster.serving import serve_forever
+    from agentrt.cluster.serving import serve_forever  # noqa: PLC0415  (Ray Serve loads only to serve)
 
     return serve_forever(args, console.out)
 
 
 def _start_cmd(args: argparse.Namespace, console: Console) -> int:
-    from agentrt.cluster.lifecycle import start_background
+    from agentrt.cluster.lifecycle import start_background  # noqa: PLC0415  (imports Ray)
 
     return start_background(args, console.out, console.err)
 
 
 def _stop_cmd(args: argparse.Namespace, console: Console) -> int:
-    from agentrt.cluster.lifecycle import stop_served
+    from agentrt.cluster.lifecycle import stop_served  # noqa: PLC0415  (imports Ray)
 
     return stop_served(args, console.out, console.err)
 
@@ -183,7 +184,9 @@ def _demo_cmd(args: argparse.Namespace, console: Console) -> int:
     return code
 
 
-_RUN = ("run", "submit a goal, follow its progress and print the result", _run_cmd, (
+Spec = tuple[str, str, Handler, Arguments]
+
+_RUN: Spec = ("run", "submit a goal, follow its progress and print the result", _run_cmd, (
     (("goal",), {"help": "what to achieve, in words"}),
     (("--data",), {"action": "append", "default": [], "metavar": "FILE", "help": "attach a file (repeatable)"}),
     (("--workflow",), {"metavar": "NAME|FILE",
@@ -192,7 +195,7 @@ _RUN = ("run", "submit a goal, follow its progress and print the result", _run_c
     *PART_ARGUMENTS,
     *BUDGET_ARGUMENTS,
 ))
-_SERVING = (
+_SERVING: Arguments = (
     (("--http",), {"action": "store_true", "help": "also start the HTTP API on Ray Serve"}),
     (("--host",), {"default": "127.0.0.1", "help": "HTTP API host (default 127.0.0.1)"}),
     (("--port",), {"type": int, "default": 8000, "help": "HTTP API port (default 8000)"}),
@@ -201,11 +204,11 @@ _SERVING = (
                        "help": "workflow file to load (repeatable)"}),
     *PART_ARGUMENTS,
 )
-_SERVE = ("serve", "keep the runtime up (detached actors) until Ctrl-C; every command joins it", _serve_cmd,
+_SERVE: Spec = ("serve", "keep the runtime up (detached actors) until Ctrl-C; every command joins it", _serve_cmd,
           _SERVING)
-_START = ("start", "start `agentrt serve` in the background and return once it is up", _start_cmd, _SERVING)
+_START: Spec = ("start", "start `agentrt serve` in the background and return once it is up", _start_cmd, _SERVING)
 
-COMMANDS: tuple[CommandSpec, ...] = tuple(CommandSpec(*spec) for spec in (
+_SPECS: tuple[Spec, ...] = (
     _RUN,
     ("status", "show a run's state", _status_cmd, ((("run",), {"help": "run id"}),)),
     ("runs", "list the tenant's runs, newest first", _runs_cmd, ()),
@@ -235,4 +238,6 @@ COMMANDS: tuple[CommandSpec, ...] = tuple(CommandSpec(*spec) for spec in (
         (("--examples",), {"type": Path, "metavar": "DIR", "help": "folder of the weekly sales example"}),
         *PART_ARGUMENTS,
     )),
-))
+)
+
+COMMANDS: tuple[CommandSpec, ...] = tuple(CommandSpec(*spec) for spec in _SPECS)

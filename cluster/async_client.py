@@ -98,7 +98,7 @@ def _checked_id(adapter: TypeAdapter[str], value: str, what: str) -> str:
 
 def _connect(address: str | None) -> SupervisorLink:
     # Imported here: joining a cluster is only needed when no supervisor was handed in.
-    from agentrt.cluster.runtime import RuntimeConfig, connect
+    from agentrt.cluster.runtime import RuntimeConfig, connect  # noqa: PLC0415
 
     # A plain client joins whatever runtime is up (served for this data directory, or at the address)
     # as it is; only a client given a configuration asks for its parts.
@@ -140,12 +140,12 @@ class AsyncRunHandle:
 
     async def status(self) -> RunState:
         """The run's current state."""
-        return await self._client._call("status", RunQuery(tenant=self.tenant, run_id=self.run_id), RunState)
+        return await self._client.call("status", RunQuery(tenant=self.tenant, run_id=self.run_id), RunState)
 
     async def page(self, after_seq: int = -1, limit: int = _PAGE) -> tuple[RunEvent, ...]:
         """Trace events after ``after_seq``, at most ``limit`` of them."""
         query = _build(EventsQuery, tenant=self.tenant, run_id=self.run_id, after_seq=after_seq, limit=limit)
-        return (await self._client._call("events", query, RunEvents)).events
+        return (await self._client.call("events", query, RunEvents)).events
 
     async def trace(self) -> list[RunEvent]:
         """Every trace event recorded so far, in order."""
@@ -220,7 +220,7 @@ class AsyncRunHandle:
     async def cancel(self, reason: str = "") -> RunSummary:
         """Cancel the run (a finished run stays as it is)."""
         request = _build(CancelRun, tenant=self.tenant, run_id=self.run_id, reason=reason)
-        return await self._client._call("cancel", request, RunSummary)
+        return await self._client.call("cancel", request, RunSummary)
 
 
 class AsyncClient:
@@ -259,7 +259,8 @@ class AsyncClient:
             supervisor = runtime.supervisor
         self._supervisor = supervisor
 
-    async def _call(self, method: str, request: Contract, expect: type[C]) -> C:
+    async def call(self, method: str, request: Contract, expect: type[C]) -> C:
+        """Call a supervisor method with a request contract and decode its reply as ``expect``."""
         return await self._supervisor.call(method, request, expect)
 
     def close(self) -> None:
@@ -301,7 +302,7 @@ class AsyncClient:
         """Submit a goal (text, or a ready :class:`Goal` used as it is) and return a handle on its run."""
         if not isinstance(goal, Goal):
             goal = self.goal(goal, data, workflow, constraints, acceptance, budget)
-        summary = await self._call("submit", goal, RunSummary)
+        summary = await self.call("submit", goal, RunSummary)
         return AsyncRunHandle(self, summary.run_id, summary.tenant, summary)
 
     def run(self, run_id: str) -> AsyncRunHandle:
@@ -310,7 +311,7 @@ class AsyncClient:
 
     async def runs(self) -> tuple[RunSummary, ...]:
         """The tenant's runs, newest first."""
-        return (await self._call("runs", RunQuery(tenant=self.tenant), RunList)).runs
+        return (await self.call("runs", RunQuery(tenant=self.tenant), RunList)).runs
 
     async def approve(self, request_id: str, reason: str = "") -> RunSummary:
         """Approve a pending approval request; its run goes on."""
@@ -323,13 +324,13 @@ class AsyncClient:
     async def _decide(self, request_id: str, approved: bool, reason: str) -> RunSummary:
         decision = _build(ApprovalDecision, tenant=self.tenant, request_id=request_id, approved=approved,
                           decided_by=self.user, reason=reason)
-        return await self._call("approve", decision, RunSummary)
+        return await self.call("approve", decision, RunSummary)
 
     async def answer(self, run_id: str, request_id: str, text: str) -> RunSummary:
         """Answer a run's clarifying question; the run starts over from intake with the answer."""
         answer = _build(ClarificationAnswer, tenant=self.tenant, request_id=request_id, run_id=run_id, answer=text)
-        return await self._call("answer", answer, RunSummary)
+        return await self.call("answer", answer, RunSummary)
 
     async def scale(self, role: str, replicas: int) -> Ack:
         """Set the number of replicas of a specialist role's pool."""
-        return await self._call("scale", _build(ScalePool, role=role, replicas=replicas), Ack)
+        return await self.call("scale", _build(ScalePool, role=role, replicas=replicas), Ack)

@@ -68,7 +68,7 @@ def start_background(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / "serve.log"
     with log.open("ab") as sink:
-        child = subprocess.Popen(  # noqa: S603  (our own command, no shell)
+        child = subprocess.Popen(
             [sys.executable, "-m", "agentrt.cluster.cli", *serve_argv(args)],
             stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, start_new_session=True,
         )

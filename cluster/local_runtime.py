@@ -15,14 +15,15 @@ sync or async, can use the runtime at once::
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from agentrt.actors.transport import LocalTransport, ServiceClient, dispatch
 from agentrt.cluster._loop import LoopThread
-from agentrt.contracts import RuntimeManifest, SpecialistRef
+from agentrt.cluster.data_lock import holder_of, release_data_dir
+from agentrt.contracts import ConfigError, RuntimeManifest, SpecialistRef
 from agentrt.memory import MemoryClient
 from agentrt.specialists.service import SpecialistClient
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from agentrt.cluster.runtime import RuntimeConfig
     from agentrt.supervisor.service import SupervisorService
 
-__all__ = ["LocalRuntime", "LoopTransport"]
+__all__ = ["LocalRuntime", "LocalService", "LoopTransport", "serve_locally"]
 
 T = TypeVar("T")
 
@@ -50,6 +51,46 @@ class LoopTransport:
 
     async def ready(self) -> None:
         """An in-process service is always ready."""
+
+
+async def _stop_tasks(service: object) -> None:
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    stop = getattr(service, "stop", None)
+    if stop is not None:
+        await stop()
+
+
+@dataclass
+class LocalService:
+    """One service object on a private event loop thread, callable from any thread or loop."""
+
+    service: object
+    loop: LoopThread
+    label: str = "service"
+
+    @property
+    def client(self) -> ServiceClient:
+        """A typed client of the service (through the codec, as an actor is called)."""
+        return ServiceClient(LoopTransport(self.service, self.loop.loop), label=self.label)
+
+    def close(self) -> None:
+        """Cancel the service's tasks, stop it (if it has ``stop``) and end the loop."""
+        if not self.loop.closed:
+            self.loop.run(_stop_tasks(self.service))
+            self.loop.close()
+
+
+def serve_locally(build: Callable[[], object], label: str = "service") -> LocalService:
+    """Build a service on a private event loop thread (so its tasks live there) and return it served."""
+    loop = LoopThread(name=f"agentrt-local-{label}")
+
+    async def make() -> object:
+        return build()
+
+    return LocalService(loop.run(make()), loop, label)
 
 
 @dataclass
@@ -91,6 +132,10 @@ class LocalRuntime:
         from agentrt.cluster.runtime import build_memory, build_supervisor  # noqa: PLC0415
 
         manifest = config.manifest()
+        holder = holder_of(config.data_dir)
+        if holder is not None:
+            raise ConfigError(f"{config.data_dir} is in use by another agentrt runtime ({holder}); give this one "
+                              "its own data_dir", data_dir=str(config.data_dir))
         config.data_dir.mkdir(parents=True, exist_ok=True)
         loop = LoopThread(name="agentrt-local-runtime")
 
@@ -109,7 +154,9 @@ class LocalRuntime:
         try:
             service, memory_service = loop.run(build())
         except BaseException:
+            loop.run(_stop_tasks(None))  # the memory's sweep may have started before a part failed
             loop.close()
+            release_data_dir(config.data_dir)
             raise
         return cls(config, manifest, service, memory_service, loop)
 
@@ -141,15 +188,7 @@ class LocalRuntime:
 
     def shutdown(self) -> None:
         """Stop the runs' tasks, the memory and the loop; checkpoints stay in the data directory."""
-        async def stop() -> None:
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            stop_memory = getattr(self.memory_service, "stop", None)
-            if stop_memory is not None:
-                await stop_memory()
-
         if not self.loop.closed:
-            self.loop.run(stop())
+            self.loop.run(_stop_tasks(self.memory_service))
             self.loop.close()
+        release_data_dir(self.config.data_dir)

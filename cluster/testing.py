@@ -4,8 +4,8 @@ Use them to test a client, a command line or an HTTP integration against the rea
 supervisor (planning, scheduling, approvals, checkpoints, trace) without models
 or tools::
 
-    service = canned_supervisor(tmp_path / "runs.sqlite")
-    client = Client(supervisor=ServiceClient(LocalTransport(service)), tenant="acme")
+    service = canned_supervisor_local(tmp_path / "runs.sqlite")         # in this process
+    client = Client(supervisor=service.client, tenant="acme")
 
 Markers in a goal's text steer the canned specialists: ``#fail`` fails every
 step, ``#send`` makes the writer hold its step for a person's approval.
@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from agentrt.actors.host import ActorOptions, RayTransport, ServiceClient, spawn
+from agentrt.actors.transport import ActorOptions, ServiceClient
+from agentrt.cluster.local_runtime import LocalService, serve_locally
 from agentrt.contracts import Artifact, Cost, ErrorInfo, TaskAssignment, TaskResult, TaskStatus
 from agentrt.specialists.roles import RoleCatalog
 from agentrt.supervisor.metrics import RuntimeMetrics
@@ -30,6 +31,7 @@ __all__ = [
     "CannedSpecialist",
     "canned_supervisor",
     "canned_supervisor_actor",
+    "canned_supervisor_local",
 ]
 
 FAIL_MARKER = "#fail"
@@ -65,17 +67,17 @@ class CannedSpecialist:
                 "cost": Cost(prompt_tokens=10, completion_tokens=5, model_calls=1)}
         if FAIL_MARKER in assignment.goal_text:
             return TaskResult(status=TaskStatus.FAILED, error=ErrorInfo(type="ToolError", message="canned failure"),
-                              **base)  # type: ignore[arg-type]
+                              **base)
         request_id = f"apr-{assignment.run_id}-{assignment.step.id.split('.')[0]}"
         if self.holds and HOLD_MARKER in assignment.goal_text and request_id not in assignment.approved_calls:
             pending = {"id": request_id, "tool": "send_email", "arguments": {"to": "team"},
                        "reason": "sending mail needs a person's approval"}
-            return TaskResult(status=TaskStatus.NEEDS_APPROVAL, pending_approval=pending, **base)  # type: ignore[arg-type]
+            return TaskResult(status=TaskStatus.NEEDS_APPROVAL, pending_approval=pending, **base)
         data = {"passed": True, "defects": []} if self.output == "verdict" else None
         artifact = Artifact(name=self.output, text=f"{self.role}: {assignment.step.instruction[:200]}", data=data,
                             produced_by=assignment.step.id)
         return TaskResult(status=TaskStatus.SUCCEEDED, summary=f"{self.role} done", artifacts=(artifact,),
-                          **base)  # type: ignore[arg-type]
+                          **base)
 
 
 @dataclass
@@ -109,6 +111,14 @@ def canned_supervisor(store_path: Path | str, metrics: RuntimeMetrics | None = N
     return SupervisorService(store_path, CannedReplicas(), metrics=metrics)
 
 
+def canned_supervisor_local(store_path: Path | str, metrics: RuntimeMetrics | None = None) -> LocalService:
+    """:func:`canned_supervisor` on a private event loop thread of this process.
+
+    ``.client`` calls it, ``.close()`` stops it; any number of clients (sync or async, on any loop) may share it.
+    """
+    return serve_locally(partial(canned_supervisor, store_path, metrics), label="supervisor")
+
+
 def canned_supervisor_actor(
     store_path: Path | str,
     metrics: RuntimeMetrics | None = None,
@@ -119,6 +129,8 @@ def canned_supervisor_actor(
 
     The actor's handle is ``client.transport.handle``; kill it with ``ray.kill`` when done.
     """
+    from agentrt.actors.host import RayTransport, spawn  # noqa: PLC0415  (only this double needs Ray)
+
     options = ActorOptions(name=name, namespace=namespace, max_restarts=0)
     handle = spawn(partial(canned_supervisor, store_path, metrics), options)
     return ServiceClient(RayTransport(handle), label="supervisor")

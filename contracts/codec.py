@@ -26,6 +26,11 @@ SCHEMA_VERSION = 1
 T = TypeVar("T", bound=Contract)
 
 
+def _kind(message: Contract) -> str:
+    # Every concrete contract declares a ``kind`` tag; the base class does not.
+    return str(getattr(message, "kind", type(message).__name__))
+
+
 @dataclass(frozen=True, slots=True)
 class Codec:
     """Encoder/decoder with a payload size limit.
@@ -43,10 +48,11 @@ class Codec:
         try:
             data: bytes = msgpack.packb((SCHEMA_VERSION, message), datetime=True, default=_fields)
         except (OverflowError, TypeError, ValueError) as exc:
-            raise ContractError(f"cannot encode {message.kind}: {exc}", what="unencodable") from None
+            raise ContractError(f"cannot encode {_kind(message)}: {exc}", what="unencodable") from None
         if len(data) > self.max_bytes:
             raise ContractError(
-                f"encoded {message.kind} is {len(data)} bytes, over the {self.max_bytes} limit", what="oversize"
+                f"encoded {_kind(message)} is {len(data)} bytes, over the {self.max_bytes} limit",
+                what="oversize",
             )
         return data
 

@@ -143,7 +143,7 @@ class AuditTrail:
         ).fetchall()
         return tuple(
             AuditEntry(
-                at=from_epoch(row[0]),  # type: ignore[arg-type]
+                at=from_epoch(row[0]),
                 tenant=row[1],
                 actor=row[2],
                 action=row[3],

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import overload
 
 from agentrt.contracts.errors import ConfigError
 
@@ -109,6 +110,18 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def to_epoch(moment: datetime | None) -> float | None:
     """Return seconds since the epoch for an aware instant (None stays None)."""
     return None if moment is None else moment.timestamp()
+
+
+@overload
+def from_epoch(seconds: float) -> datetime: ...
+
+
+@overload
+def from_epoch(seconds: None) -> None: ...
+
+
+@overload
+def from_epoch(seconds: float | None) -> datetime | None: ...
 
 
 def from_epoch(seconds: float | None) -> datetime | None:

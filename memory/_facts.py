@@ -58,7 +58,7 @@ class FactTable:
                     value=json.loads(row[1]),
                     source=row[2],
                     confidence=row[3],
-                    observed_at=from_epoch(row[4]),  # type: ignore[arg-type]
+                    observed_at=from_epoch(row[4]),
                     expires_at=from_epoch(row[5]),
                     category=row[6],
                 ),

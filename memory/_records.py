@@ -6,6 +6,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -95,7 +96,7 @@ class RecordTable:
     def sweep(self, sweep: Sweep) -> list[tuple[int, Partition]]:
         """Delete expired records; return each one's row id and partition."""
         rows = sweep_table(self._conn, "records", _SHAPE, sweep, "rid, tenant, scope, owner")
-        return [(int(r[0]), Partition(tenant=str(r[1]), scope=Scope(r[2]), owner=str(r[3]))) for r in rows]
+        return [(int(r[0]), Partition(tenant=str(r[1]), scope=Scope(str(r[2])), owner=str(r[3]))) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +109,7 @@ class StoredRow:
     @property
     def rid(self) -> int:
         """The SQLite row id, which is also the vector id."""
-        return int(self.row[0])  # type: ignore[call-overload]
+        return int(cast(int, self.row[0]))
 
     @property
     def category(self) -> str:
@@ -118,7 +119,7 @@ class StoredRow:
     @property
     def expires_at(self) -> float | None:
         """When the record expires by its own stamp, in epoch seconds (None: only by policy)."""
-        return self.row[11]  # type: ignore[return-value]
+        return cast(float | None, self.row[11])
 
     @property
     def text(self) -> str:
@@ -128,7 +129,7 @@ class StoredRow:
     @property
     def created_at(self) -> float:
         """When the record was written, in epoch seconds."""
-        return float(self.row[10])  # type: ignore[arg-type]
+        return float(cast(float, self.row[10]))
 
     def record(self) -> MemoryRecord:
         """Return the row as a :class:`MemoryRecord`."""
@@ -138,13 +139,13 @@ class StoredRow:
         metadata = str(row[7])
         return MemoryRecord.model_construct(
             kind="memory_record",
-            id=row[1],
+            id=str(row[1]),
             partition=self.partition,
-            text=row[5],
-            category=row[6],
+            text=str(row[5]),
+            category=str(row[6]),
             metadata={} if metadata == "{}" else json.loads(metadata),
-            source=row[8],
-            confidence=row[9],
+            source=str(row[8]),
+            confidence=cast(float, row[9]),
             created_at=from_epoch(self.created_at),
-            expires_at=from_epoch(row[11]),  # type: ignore[arg-type]
+            expires_at=from_epoch(self.expires_at),
         )

@@ -18,9 +18,9 @@ def build_embedder(config: EmbedderConfig) -> Embedder:
     if isinstance(config, HashingEmbedderConfig):
         return HashingEmbedder(config)
     if isinstance(config, OpenAIEmbedderConfig):
-        from agentrt.memory.openai_embedder import OpenAIEmbedder
+        from agentrt.memory.openai_embedder import OpenAIEmbedder  # noqa: PLC0415  (loads openai only when used)
 
         return OpenAIEmbedder(config)
-    from agentrt.memory.sentence_embedder import SentenceTransformerEmbedder
+    from agentrt.memory.sentence_embedder import SentenceTransformerEmbedder  # noqa: PLC0415  (optional extra)
 
     return SentenceTransformerEmbedder(config)

@@ -63,10 +63,10 @@ class HashingEmbedder:
         out = sums.astype(np.float32).reshape(len(texts), self.dim)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         # Signed buckets can cancel to zero; such a row falls back to the empty-text vector.
-        for row in np.flatnonzero(norms[:, 0] == 0):
-            c, v = self._bucket(_EMPTY, 1.0)
-            out[row, c] = v
-            norms[row, 0] = 1.0
+        for empty in np.flatnonzero(norms[:, 0] == 0):
+            bucket, sign = self._bucket(_EMPTY, 1.0)
+            out[empty, bucket] = sign
+            norms[empty, 0] = 1.0
         out /= norms
         return out
 
@@ -78,9 +78,9 @@ class HashingEmbedder:
         cols: list[int] = []
         vals: list[float] = []
         for word in words:
-            c, v = self._word_features(word)
-            cols.extend(c)
-            vals.extend(v)
+            word_cols, word_vals = self._word_features(word)
+            cols.extend(word_cols)
+            vals.extend(word_vals)
         weight = self._config.bigram_weight
         if weight:
             for first, second in zip(words, words[1:], strict=False):

@@ -113,7 +113,7 @@ class PartitionIndex:
             return 0
         self._live -= present
         if not self._approximate:
-            self._index.remove_ids(np.fromiter(present, dtype=np.int64, count=len(present)))
+            self._index.remove_ids(np.fromiter(present, dtype=np.int64, count=len(present)))  # type: ignore[arg-type]
         else:
             self._dead |= present
             with _omp_threads(self._config.faiss_threads):
@@ -162,7 +162,7 @@ class PartitionIndex:
         if not self._approximate:
             self._params, self._selector_refs = None, ()
             return
-        params = faiss.SearchParametersHNSW()
+        params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]  # faiss's stubs omit it
         params.efSearch = self._config.hnsw_ef_search
         if self._dead:
             dead = np.fromiter(self._dead, dtype=np.int64, count=len(self._dead))

@@ -55,9 +55,9 @@ class OpenAIEmbedder:
         self._client.close()
 
     def _embed_batch(self, texts: list[str]) -> NDArray[np.float32]:
-        extra = {"dimensions": self.dim} if self._config.send_dimensions else {}
+        dimensions = self.dim if self._config.send_dimensions else openai.omit
         try:
-            reply = self._client.embeddings.create(model=self._config.model, input=texts, **extra)
+            reply = self._client.embeddings.create(model=self._config.model, input=texts, dimensions=dimensions)
         except openai.OpenAIError as exc:
             raise ModelError(
                 f"embeddings endpoint failed: {type(exc).__name__}: {exc}", model=self._config.model
@@ -71,4 +71,5 @@ class OpenAIEmbedder:
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         if not np.all(np.isfinite(norms)) or np.any(norms == 0):
             raise ModelError("embeddings endpoint returned a zero or non-finite vector")
-        return out / norms
+        unit: NDArray[np.float32] = out / norms
+        return unit

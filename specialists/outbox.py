@@ -39,7 +39,9 @@ def outbox_tools(directory: Path | str) -> tuple[Tool, ...]:
     root = Path(directory)
 
     @tool(writes=True, output="sent_message", timeout_s=10.0)
-    def send_message(to: str, subject: str, body: str, idempotency_key: str, ctx: ToolContext) -> dict[str, object]:
+    def send_message(  # noqa: D417  (the runtime fills idempotency_key and ctx; the model never sees them)
+        to: str, subject: str, body: str, idempotency_key: str, ctx: ToolContext
+    ) -> dict[str, object]:
         """Send a message (mail or chat) to a recipient: the draft leaves the runtime.
 
         Args:
@@ -49,11 +51,12 @@ def outbox_tools(directory: Path | str) -> tuple[Tool, ...]:
         """
         if not to.strip() or not body.strip():
             raise ToolArgumentError("a message needs a recipient and a body", tool="send_message", field="to")
-        record = {"to": to, "subject": subject, "body": body, "run_id": ctx.run_id, "step_id": ctx.step_id}
+        record: dict[str, object] = {"to": to, "subject": subject, "body": body, "run_id": ctx.run_id,
+                                     "step_id": ctx.step_id}
         return _append_once(root / "messages.jsonl", idempotency_key, record)
 
     @tool(writes=True, output="payment", timeout_s=10.0)
-    def issue_refund(
+    def issue_refund(  # noqa: D417  (the runtime fills idempotency_key and ctx)
         order_id: str, amount: float, reason: str, idempotency_key: str, ctx: ToolContext
     ) -> dict[str, object]:
         """Issue a refund of an amount for an order to the customer.

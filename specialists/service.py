@@ -115,7 +115,8 @@ class SpecialistService:
 
 
 def _schema_problem(data: object, schema: JsonObject) -> str | None:
-    required = schema.get("required", [])
+    listed = schema.get("required", [])
+    required = listed if isinstance(listed, list) else []
     if not isinstance(data, dict):
         return f"expected an object with {required}, got {type(data).__name__}"
     missing = [k for k in required if isinstance(k, str) and k not in data]
@@ -124,7 +125,7 @@ def _schema_problem(data: object, schema: JsonObject) -> str | None:
     types = {"string": str, "number": float, "integer": int, "boolean": bool, "array": list, "object": dict}
     props = schema.get("properties", {})
     for name, spec in props.items() if isinstance(props, dict) else ():
-        expected = types.get(spec.get("type", "")) if isinstance(spec, dict) else None
+        expected = types.get(str(spec.get("type", ""))) if isinstance(spec, dict) else None
         if expected is not None and name in data:
             try:
                 TypeAdapter(expected).validate_python(data[name], strict=expected is not float)

@@ -80,7 +80,8 @@ def _metric(profile: TableProfile, goal: Goal) -> str | None:
     said = _stems(goal.text)
     named = [h for h in profile.numeric if _stems(h) & said]
     money = [h for h in profile.numeric if any(k in h.lower() for k in _MONEY_HINTS)]
-    return (named or money or list(profile.numeric) or [None])[0]
+    chosen = named or money or list(profile.numeric)
+    return chosen[0] if chosen else None
 
 
 def _analysis_brief(clause: str, goal: Goal) -> str:

@@ -117,5 +117,5 @@ class SQLiteRunStore:
 
     def _select(self, clause: str, params: tuple[object, ...]) -> list[RunState]:
         with self._lock:
-            rows = self._db.execute(f"SELECT state FROM runs {clause}", params).fetchall()  # noqa: S608
+            rows = self._db.execute(f"SELECT state FROM runs {clause}", params).fetchall()
         return [decode_as(r[0], RunState) for r in rows]

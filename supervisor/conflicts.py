@@ -62,12 +62,13 @@ def claims_of(results: Mapping[str, TaskResult], order: Sequence[str]) -> list[C
         for artifact in result.artifacts:
             facts = artifact.data.get("facts") if isinstance(artifact.data, dict) else None
             for fact in facts if isinstance(facts, list) else ():
-                if isinstance(fact, dict) and isinstance(fact.get("value"), int | float) and fact.get("label"):
+                value = fact.get("value") if isinstance(fact, dict) else None
+                if isinstance(fact, dict) and isinstance(value, int | float) and fact.get("label"):
                     claims.append(
                         Claim(
                             str(fact["label"]),
-                            float(fact["value"]),
-                            str(fact.get("unit", "")),  # type: ignore[arg-type]
+                            float(value),
+                            str(fact.get("unit", "")),
                             str(fact.get("source", "")),
                             step_id,
                             result.role,

@@ -261,5 +261,5 @@ class RunEngine:
                     )
         except AgentRTError as exc:
             self._rec.emit(state.run_id, "memory", data={"error": f"{type(exc).__name__}: {exc}"})
-        self._rec.emit(state.run_id, "memory", data={"stored": refs})
+        self._rec.emit(state.run_id, "memory", data={"stored": [*refs]})
         return self._rec.save(state, memory_refs=state.memory_refs + tuple(refs))

@@ -256,15 +256,16 @@ class StepScheduler:
         return state
 
     def _after_failure(self, state: RunState, step: Step, result: TaskResult) -> RunState:
-        assert state.plan is not None
         state = set_step_status(state, step.id, StepStatus.FAILED)
+        assert state.plan is not None
+        current = state.plan
         error = result.error.message if result.error else "step failed"
         attempts = sum(
-            1 for s in state.plan.steps if s.id.split(".")[0] == step.id.split(".")[0] and ".fix" not in s.id
+            1 for s in current.steps if s.id.split(".")[0] == step.id.split(".")[0] and ".fix" not in s.id
         )
         plan = None
         if state.replans < self._config.max_replans:
-            plan = retry_failed_step(state.plan, step.id, error, attempts, self._config.max_step_attempts)
+            plan = retry_failed_step(current, step.id, error, attempts, self._config.max_step_attempts)
         if plan is None:
             return self._rec.move(
                 state,
@@ -294,7 +295,7 @@ class StepScheduler:
             state.run_id,
             "replan",
             step_id=step.id,
-            data={"reason": "QA rejected", "defects": defects[:20], "version": plan.version, "fix_of": producer},
+            data={"reason": "QA rejected", "defects": [*defects[:20]], "version": plan.version, "fix_of": producer},
         )
         return self._rec.save(state, plan=plan, replans=state.replans + 1, verified=False)
 

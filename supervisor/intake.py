@@ -64,7 +64,7 @@ class IntakeReport:
 
     def as_json(self) -> JsonObject:
         """Return the report as a JSON object for the run state."""
-        return asdict(self)  # type: ignore[return-value]
+        return asdict(self)
 
 
 def normalise_goal(goal: Goal) -> IntakeReport:

@@ -90,7 +90,7 @@ class Recorder:
             type=type,
             step_id=step_id,
             actor=actor,
-            data=clean,  # type: ignore[arg-type]
+            data=clean,
             latency_s=latency_s,
             tokens=tokens,
             error=error,

@@ -283,9 +283,13 @@ class SupervisorService:
     def _launch(self, state: RunState, resume: bool = False) -> None:
         task = asyncio.ensure_future(self._drive(state, resume))
         self._tasks[state.run_id] = task
-        task.add_done_callback(
-            lambda t, rid=state.run_id: self._tasks.pop(rid, None) if self._tasks.get(rid) is t else None
-        )
+        run_id = state.run_id
+
+        def forget(done: asyncio.Task[RunState]) -> None:
+            if self._tasks.get(run_id) is done:
+                self._tasks.pop(run_id, None)
+
+        task.add_done_callback(forget)
 
     async def _drive(self, state: RunState, resume: bool) -> RunState:
         if resume:

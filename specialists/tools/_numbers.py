@@ -95,8 +95,8 @@ def _close(written: float, truth: float, mention: NumberMention) -> bool:
     # A figure written with d decimals (and a scale) stands for anything that rounds to it.
     tolerance = 0.5 * 10 ** (-mention.decimals) * mention.scale + _EPSILON * max(1.0, abs(truth))
     if mention.signed:
-        return abs(written - truth) <= tolerance
-    return abs(abs(written) - abs(truth)) <= tolerance
+        return bool(abs(written - truth) <= tolerance)
+    return bool(abs(abs(written) - abs(truth)) <= tolerance)
 
 
 def traces_to(mention: NumberMention, values: Iterable[float]) -> bool:

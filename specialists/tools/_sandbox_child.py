@@ -16,6 +16,7 @@ import math
 import os
 import sys
 import traceback
+from typing import Any
 
 _ALWAYS_REFUSED = (
     "subprocess.Popen",
@@ -35,19 +36,19 @@ _ALWAYS_REFUSED = (
 _SOCKET_EVENTS = ("socket.",)
 
 
-def _own_netns():
+def _own_netns() -> str | None:
     try:
         return os.readlink("/proc/self/ns/net")
     except OSError:
         return None
 
 
-def _install_guard(host_netns):
+def _install_guard(host_netns: str | None) -> str:
     own = _own_netns()
     guard = "netns" if own is not None and host_netns is not None and own != host_netns else "socket-block"
     refused_prefixes = _SOCKET_EVENTS if guard == "socket-block" else ()
 
-    def hook(event, _args):
+    def hook(event: str, _args: tuple[Any, ...]) -> None:
         if event in _ALWAYS_REFUSED or event.startswith(refused_prefixes):
             raise PermissionError(f"sandbox refuses {event}")
 
@@ -56,7 +57,7 @@ def _install_guard(host_netns):
     return guard
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     # Results must be JSON; anything else is shown by its repr rather than failing the run.
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -69,9 +70,9 @@ def _plain(value):
     return repr(value)
 
 
-def _run(source, payload):
+def _run(source: str, payload: object) -> dict[str, object]:
     captured = io.StringIO()
-    namespace = {"__name__": "__sandbox__", "payload": payload, "result": None}
+    namespace: dict[str, object] = {"__name__": "__sandbox__", "payload": payload, "result": None}
     try:
         with contextlib.redirect_stdout(captured):
             exec(compile(source, "<sandbox>", "exec"), namespace)
@@ -89,7 +90,7 @@ def _run(source, payload):
     return {"ok": True, "result": _plain(namespace.get("result")), "stdout": captured.getvalue()}
 
 
-def main():
+def main() -> None:
     request = json.loads(sys.stdin.read())
     reply_fd = os.dup(1)
     # Writes to fd 1 by sandboxed code must not corrupt the reply.

@@ -11,6 +11,8 @@ import datetime
 import io
 import json
 import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 _INT = re.compile(r"^[+-]?\d+$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
@@ -18,12 +20,16 @@ _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _OPERATIONS = ("sum", "mean", "min", "max", "count")
 
+# A parsed cell is any JSON value (numbers parsed from CSV text); rows map column names to cells.
+Row = dict[str, Any]
+Result = dict[str, Any]
+
 
 class TableError(ValueError):
     """The table or the request does not fit (unknown column, no numbers, one period only)."""
 
 
-def _cell(text):
+def _cell(text: str) -> int | float | str | None:
     text = text.strip()
     if text == "":
         return None
@@ -35,7 +41,7 @@ def _cell(text):
     return text
 
 
-def parse_table(table_text):
+def parse_table(table_text: str | None) -> list[Row]:
     """Parse CSV or JSON text into a list of rows (dicts); numeric cells become numbers."""
     text = (table_text or "").strip()
     if not text:
@@ -55,15 +61,15 @@ def parse_table(table_text):
     return [{k.strip(): _cell(v or "") for k, v in row.items() if k is not None} for row in reader]
 
 
-def _columns(rows):
-    seen = {}
+def _columns(rows: Sequence[Row]) -> list[str]:
+    seen: dict[str, None] = {}
     for row in rows:
         for key in row:
             seen.setdefault(key, None)
     return list(seen)
 
 
-def column_kind(values):
+def column_kind(values: Sequence[Any]) -> str:
     """The type of a column from its parsed cells: integer, number, boolean, date, string or empty."""
     present = [v for v in values if v is not None]
     if not present:
@@ -79,10 +85,10 @@ def column_kind(values):
     return "string"
 
 
-def describe_table(table_text):
+def describe_table(table_text: str) -> Result:
     """Columns with type, non-null count, distinct count, min and max; and the row count."""
     rows = parse_table(table_text)
-    columns = []
+    columns: list[Result] = []
     for name in _columns(rows):
         values = [row.get(name) for row in rows]
         present = [v for v in values if v is not None]
@@ -102,18 +108,18 @@ def describe_table(table_text):
     return {"row_count": len(rows), "columns": columns}
 
 
-def _require(rows, names):
+def _require(rows: Sequence[Row], names: Iterable[str]) -> None:
     known = set(_columns(rows))
     for name in names:
         if name not in known:
             raise TableError(f"unknown column {name!r}; columns are {sorted(known)}")
 
 
-def _matches(row, filters):
+def _matches(row: Row, filters: dict[str, Any] | None) -> bool:
     return all(str(row.get(k)) == str(v) for k, v in (filters or {}).items())
 
 
-def _numbers(rows, column):
+def _numbers(rows: Sequence[Row], column: str) -> list[int | float]:
     values = [row.get(column) for row in rows]
     numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
     if len(numbers) < len([v for v in values if v is not None]):
@@ -121,7 +127,7 @@ def _numbers(rows, column):
     return numbers
 
 
-def measure(rows, value_column, operation):
+def measure(rows: Sequence[Row], value_column: str, operation: str) -> int | float | None:
     """Reduce ``value_column`` over ``rows``; ``"a/b"`` is the ratio of the sums of a and b."""
     if operation not in _OPERATIONS:
         raise TableError(f"operation must be one of {_OPERATIONS}, not {operation!r}")
@@ -134,22 +140,31 @@ def measure(rows, value_column, operation):
     numbers = _numbers(rows, value_column)
     if not numbers:
         return None
-    reduced = {"sum": sum, "min": min, "max": max, "mean": lambda xs: sum(xs) / len(xs)}[operation](numbers)
+    reducers: dict[str, Callable[[list[int | float]], int | float]] = {
+        "sum": sum, "min": min, "max": max, "mean": lambda xs: sum(xs) / len(xs),
+    }
+    reduced: int | float = reducers[operation](numbers)
     return round(reduced, 6)
 
 
-def _value_columns(value_column):
+def _value_columns(value_column: str) -> list[str]:
     return [part.strip() for part in value_column.split("/")]
 
 
-def _groups(rows, group_by):
-    groups = {}
+def _groups(rows: Sequence[Row], group_by: Sequence[str]) -> dict[tuple[Any, ...], list[Row]]:
+    groups: dict[tuple[Any, ...], list[Row]] = {}
     for row in rows:
         groups.setdefault(tuple(row.get(k) for k in group_by), []).append(row)
     return groups
 
 
-def aggregate(table_text, value_column, group_by=(), operation="sum", filters=None):
+def aggregate(
+    table_text: str,
+    value_column: str,
+    group_by: Sequence[str] = (),
+    operation: str = "sum",
+    filters: dict[str, Any] | None = None,
+) -> Result:
     """Aggregate ``value_column`` per group of ``group_by`` columns over the rows matching ``filters``."""
     rows = parse_table(table_text)
     _require(rows, [*group_by, *(filters or {}), *_value_columns(value_column)])
@@ -162,11 +177,11 @@ def aggregate(table_text, value_column, group_by=(), operation="sum", filters=No
         }
         for key, members in sorted(_groups(chosen, group_by).items(), key=lambda kv: [str(k) for k in kv[0]])
     ]
-    total = {"group": {}, "value": measure(chosen, value_column, operation), "rows": len(chosen)}
+    total: Result = {"group": {}, "value": measure(chosen, value_column, operation), "rows": len(chosen)}
     return {"groups": groups, "total": total, "rows_total": len(rows)}
 
 
-def period_of(value, bucket):
+def period_of(value: Any, bucket: str) -> Any:
     """The period a cell belongs to: itself, or the ISO week (``2024-W07``) or month of a date."""
     if bucket == "none" or value is None:
         return value
@@ -179,17 +194,17 @@ def period_of(value, bucket):
     raise TableError(f"bucket must be none, iso_week or month, not {bucket!r}")
 
 
-def _change(previous, current):
+def _change(previous: float | None, current: float | None) -> Result:
     change = None if previous is None or current is None else round(current - previous, 6)
-    pct = None if change is None or previous == 0 else round(change / abs(previous) * 100, 6)
+    pct = None if change is None or previous is None or previous == 0 else round(change / abs(previous) * 100, 6)
     return {"previous": previous, "current": current, "change": change, "pct_change": pct}
 
 
-def _pick_periods(periods, previous, current):
+def _pick_periods(periods: Iterable[Any], previous: Any, current: Any) -> tuple[Any, Any]:
     ordered = sorted((p for p in periods if p is not None), key=lambda p: (isinstance(p, str), p))
     by_text = {str(p): p for p in ordered}
 
-    def known(period):
+    def known(period: Any) -> Any:
         if str(period) not in by_text:
             raise TableError(f"period {period!r} is not in the data; periods are {ordered}")
         return by_text[str(period)]
@@ -206,16 +221,16 @@ def _pick_periods(periods, previous, current):
 
 
 def compare_periods(
-    table_text,
-    metric,
-    period_column,
-    group_by=(),
-    previous=None,
-    current=None,
-    operation="sum",
-    bucket="none",
-    filters=None,
-):
+    table_text: str,
+    metric: str,
+    period_column: str,
+    group_by: Sequence[str] = (),
+    previous: Any = None,
+    current: Any = None,
+    operation: str = "sum",
+    bucket: str = "none",
+    filters: dict[str, Any] | None = None,
+) -> Result:
     """Change of ``metric`` between two periods per group and in total; latest two periods by default."""
     rows = parse_table(table_text)
     _require(rows, [period_column, *group_by, *(filters or {}), *_value_columns(metric)])
@@ -226,7 +241,7 @@ def compare_periods(
         p: _groups([r for r, q in zip(chosen, periods, strict=True) if q == p], group_by) for p in (previous, current)
     }
     keys = sorted(set(by_period[previous]) | set(by_period[current]), key=lambda key: [str(k) for k in key])
-    groups = []
+    groups: list[Result] = []
     for key in keys:
         values = [
             measure(by_period[p][key], metric, operation) if key in by_period[p] else None for p in (previous, current)
@@ -243,7 +258,15 @@ def compare_periods(
     }
 
 
-def top_k(table_text, value_column, k=5, group_by=(), operation="sum", ascending=False, filters=None):
+def top_k(
+    table_text: str,
+    value_column: str,
+    k: int = 5,
+    group_by: Sequence[str] = (),
+    operation: str = "sum",
+    ascending: bool = False,
+    filters: dict[str, Any] | None = None,
+) -> Result:
     """The k largest (or smallest) groups by an aggregate, or rows by a column when no grouping is given."""
     if k < 1:
         raise TableError("k must be at least 1")

@@ -138,7 +138,8 @@ def criteria_requirements(criteria: list[str]) -> tuple[list[str], list[str]]:
     section``) is a required section; other quoted texts are required phrases;
     ``a key figures section`` names a section without quotes.
     """
-    sections, phrases = [], []
+    sections: list[str] = []
+    phrases: list[str] = []
     for criterion in criteria:
         quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(criterion)]
         if "section" in criterion.lower():

@@ -8,6 +8,7 @@ label, unit and source, ready for drafting and checking) and ``citations``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,7 +59,7 @@ def _citation(table_csv: str, source: str, locator: str) -> Citation:
     return Citation(source=source, locator=locator, quote=header[:300])
 
 
-def _where(group: dict[str, object]) -> str:
+def _where(group: Mapping[str, object]) -> str:
     return ", ".join(str(v) for v in group.values())
 
 
@@ -84,7 +85,7 @@ def parse_table(table_csv: str, max_rows: int = 200, source: str = "table.csv") 
     return TableRows(
         source=source,
         columns=columns,
-        rows=kept,  # type: ignore[arg-type]
+        rows=kept,
         row_count=len(rows),
         truncated=len(rows) > len(kept),
         citations=[_citation(table_csv, source, f"rows 1-{len(kept)} of {len(rows)}")],
@@ -136,11 +137,11 @@ def aggregate_table(
         "aggregate",
         table_text=table_csv,
         value_column=value_column,
-        group_by=keys,
+        group_by=[*keys],
         operation=operation,
-        filters=chosen,
+        filters={**chosen},
     )
-    groups = [GroupValue.model_validate(g) for g in answer["groups"]]  # type: ignore[union-attr]
+    groups = [GroupValue.model_validate(g) for g in answer["groups"]]
     total = GroupValue.model_validate(answer["total"])
     name = f"{operation} of {value_column}"
     facts = [f for g in groups for f in _fact(f"{name}, {_where(g.group)}", g.value, unit, source)]
@@ -197,7 +198,7 @@ def compare_periods(
         table_text=table_csv,
         metric=metric,
         period_column=period_column,
-        group_by=keys,
+        group_by=[*keys],
         previous=previous_period,
         current=current_period,
         operation=operation,
@@ -205,7 +206,7 @@ def compare_periods(
         filters=dict(filters or {}),
     )
     before, after = answer["previous_period"], answer["current_period"]
-    groups = [PeriodChange.model_validate(g) for g in answer["groups"]]  # type: ignore[union-attr]
+    groups = [PeriodChange.model_validate(g) for g in answer["groups"]]
     total = PeriodChange.model_validate(answer["total"])
     facts = [f for g in [*groups, total] for f in _change_facts(metric, g, before, after, unit, source)]
     locator = f"{answer['rows_used']} rows where {period_column} in {before}, {after}; column {metric}"
@@ -218,7 +219,7 @@ def compare_periods(
         current_period=after,
         group_by=keys,
         groups=groups,
-        total=total,  # type: ignore[arg-type]
+        total=total,
         facts=facts,
         citations=[_citation(table_csv, source, locator)],
     )
@@ -270,12 +271,12 @@ def top_k(
         table_text=table_csv,
         value_column=value_column,
         k=k,
-        group_by=keys,
+        group_by=[*keys],
         operation=operation,
         ascending=ascending,
         filters=dict(filters or {}),
     )
-    items = [GroupValue.model_validate(i) for i in answer["items"]]  # type: ignore[union-attr]
+    items = [GroupValue.model_validate(i) for i in answer["items"]]
     facts = [
         f
         for n, i in enumerate(items, 1)
@@ -290,7 +291,7 @@ def top_k(
         ascending=ascending,
         items=items,
         candidates=answer["candidates"],
-        facts=facts,  # type: ignore[arg-type]
+        facts=facts,
         citations=[_citation(table_csv, source, f"{order} {len(items)} by {value_column}")],
     )
 

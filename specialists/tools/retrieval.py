@@ -197,7 +197,8 @@ def define_terms(terms: list[str], documents: dict[str, str]) -> Definitions:
         wanted = set(_tokens(term))
         found = index.search(term, top_k=10)
         titled = [p for p in found if wanted <= set(_tokens(p.citation.locator.rsplit("(", 1)[0]))]
-        best = (titled or found or [None])[0]
+        ranked = titled or found
+        best = ranked[0] if ranked else None
         definitions.append(TermDefinition(term=term, definition=best))
     passages = [d.definition for d in definitions if d.definition is not None]
     return Definitions(terms=definitions, passages=passages, citations=[p.citation for p in passages])

@@ -79,7 +79,7 @@ class SandboxRun(FrozenModel):
 def _libc_unshare() -> Callable[[int], int] | None:
     # Resolved in the parent: loading a library after fork() is not safe in a threaded process.
     try:
-        return ctypes.CDLL(None, use_errno=True).unshare  # type: ignore[no-any-return]
+        return ctypes.CDLL(None, use_errno=True).unshare
     except (OSError, AttributeError):
         return None
 
@@ -92,7 +92,7 @@ def _host_netns() -> str | None:
 
 
 def _confine(limits: SandboxLimits, network_namespace: bool) -> Callable[[], None]:
-    import resource
+    import resource  # noqa: PLC0415  (POSIX only; runs in the child before exec)
 
     cpu, memory = limits.cpu_s, limits.memory_mb * 1024 * 1024
     file_size = limits.max_output_bytes + _OUTPUT_SLACK
@@ -153,7 +153,7 @@ class Sandbox:
         work.mkdir()
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(work), "TMPDIR": str(work)}
         with open(scratch / "stdout", "w+b") as out, open(scratch / "stderr", "w+b") as err:
-            proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", str(_CHILD)],
                 stdin=subprocess.PIPE,
                 stdout=out,

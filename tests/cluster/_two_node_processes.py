@@ -46,7 +46,7 @@ def _commands() -> Iterator[dict[str, Any]]:
 
 def serve_cluster() -> None:
     """Run a head and a worker node until told to stop (or stdin closes)."""
-    from ray.cluster_utils import Cluster  # noqa: PLC0415  (only this process starts Ray nodes)
+    from ray.cluster_utils import Cluster
 
     cluster = Cluster(
         initialize_head=True,
@@ -77,7 +77,7 @@ class Runs:
 
     def submit(self, batch: str, count: int) -> dict[str, object]:
         """Submit ``count`` weekly-sales goals, tenants ``<batch>-<i>``."""
-        from agentrt.cluster.client import Client  # noqa: PLC0415
+        from agentrt.cluster.client import Client
 
         handles = self.batches.setdefault(batch, [])
         for i in range(count):
@@ -99,14 +99,14 @@ class Runs:
 
     def scale(self, role: str, replicas: int) -> dict[str, object]:
         """Scale a role's pool through a client, as an operator would."""
-        from agentrt.cluster.client import Client  # noqa: PLC0415
+        from agentrt.cluster.client import Client
 
         with Client(tenant="operator", user="ops", runtime=self.runtime) as client:
             return {"detail": client.scale(role, replicas).detail}
 
     def collect(self, batch: str, timeout_s: float = 100.0) -> dict[str, object]:
         """Wait for every run of the batch and report its outcome, where its steps ran and re-dispatches."""
-        from agentrt.contracts import AgentRTError  # noqa: PLC0415
+        from agentrt.contracts import AgentRTError
 
         deadline = time.monotonic() + timeout_s
         reports = []
@@ -137,11 +137,11 @@ def _has_started(handle: Any, role: str) -> bool:
 
 def serve_client(address: str, data_dir: str, namespace: str, base_url: str) -> None:
     """Join the cluster, report where the supervisor and memory run, then obey commands."""
-    import ray  # noqa: PLC0415
-    from pydantic import SecretStr  # noqa: PLC0415
+    import ray
+    from pydantic import SecretStr
 
-    from agentrt.cluster.runtime import RuntimeConfig, connect  # noqa: PLC0415
-    from agentrt.cluster.settings import ModelSettings  # noqa: PLC0415
+    from agentrt.cluster.runtime import RuntimeConfig, connect
+    from agentrt.cluster.settings import ModelSettings
 
     model = ModelSettings(kind="openai", base_url=base_url, api_key=SecretStr("test-key"), model="agentrt-test")
     config = RuntimeConfig(

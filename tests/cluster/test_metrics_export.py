@@ -33,7 +33,7 @@ def supervisor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceClie
 
 def _scrape() -> list[tuple[str, dict[str, str], float]]:
     port = ray._private.worker.global_worker.node.metrics_export_port
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as reply:  # noqa: S310
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as reply:
         body = reply.read().decode("utf-8")
     samples = []
     for line in body.splitlines():

@@ -66,8 +66,10 @@ def served(tmp_path: Path) -> Iterator[tuple[Command, Path]]:
         command("stop")
 
 
+@pytest.mark.usefixtures("ray_cluster")
 def test_commands_join_the_served_runtime_without_a_second_cluster(served: tuple[Command, Path]) -> None:
     command, data_dir = served
+    ray_address = ray.get_runtime_context().gcs_address
     before = _clusters()
     started, _ = command("start")
     assert started.returncode == 0, started.stderr + started.stdout
@@ -85,6 +87,10 @@ def test_commands_join_the_served_runtime_without_a_second_cluster(served: tuple
                         "--roles", str(FIXTURES / "orders_roles.yaml"), "--tenant", "acme", "--json")
     assert ran.returncode == 0, ran.stderr
     assert most == up and "TRK-998877" in json.loads(ran.stdout)["output"]
+
+    # Another cluster (the session's) pointed at the same data directory is refused, not a second writer.
+    elsewhere, _ = command("runs", "--address", ray_address)
+    assert elsewhere.returncode == 2 and "in use by another agentrt runtime" in elsewhere.stderr, elsewhere.stderr
 
     unknown, most = command("status", "run-doesnotexist", "--tenant", "acme")
     assert unknown.returncode == 2 and "no run run-doesnotexist" in unknown.stderr and most == up

@@ -1,4 +1,8 @@
-"""End-to-end fixtures: the runtime on the shared Ray cluster, offline and over the OpenAI protocol."""
+"""End-to-end fixtures: the whole runtime, offline and over the OpenAI protocol.
+
+The examples run on the runtime built in this process (``connect(config, local=True)``: the same
+parts, no Ray); the fault tests, which kill actors, run it on the shared Ray cluster.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import pytest
 from pydantic import SecretStr
 
 from agentrt.actors import OfflineModel, OpenAIProtocolServer, ServerReply, responder_for
+from agentrt.cluster.local_runtime import LocalRuntime
 from agentrt.cluster.runtime import Runtime, RuntimeConfig, connect
 from agentrt.cluster.settings import ModelSettings
 from agentrt.contracts import (
@@ -29,6 +34,8 @@ from agentrt.contracts import (
 )
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+AnyRuntime = Runtime | LocalRuntime
+
 RECORDINGS = Path(__file__).resolve().parent / "recordings"
 _MEDIA = {".csv": "text/csv", ".md": "text/markdown", ".log": "text/x-log", ".json": "application/json"}
 
@@ -75,7 +82,7 @@ def ticket_goal(ticket_id: str, tenant: str = "acme") -> Goal:
     )
 
 
-async def call_until_up(runtime: Runtime, method: str, request: Any, expect: type, deadline_s: float = 60.0) -> Any:
+async def call_until_up(runtime: AnyRuntime, method: str, request: Any, expect: type, deadline_s: float = 60.0) -> Any:
     """Call the supervisor, waiting out a restart of its actor."""
     loop = asyncio.get_running_loop()
     end = loop.time() + deadline_s
@@ -88,13 +95,13 @@ async def call_until_up(runtime: Runtime, method: str, request: Any, expect: typ
             await asyncio.sleep(0.3)
 
 
-async def finish(runtime: Runtime, goal: Goal, timeout_s: float = 120.0) -> RunState:
+async def finish(runtime: AnyRuntime, goal: Goal, timeout_s: float = 120.0) -> RunState:
     """Submit a goal and wait until its run ends or waits for a person."""
     summary = await call_until_up(runtime, "submit", goal, RunSummary)
     return await wait_for(runtime, goal.tenant, summary.run_id, timeout_s)
 
 
-async def wait_for(runtime: Runtime, tenant: str, run_id: str, timeout_s: float = 120.0) -> RunState:
+async def wait_for(runtime: AnyRuntime, tenant: str, run_id: str, timeout_s: float = 120.0) -> RunState:
     """Poll a run until it ends or waits for a person."""
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout_s
@@ -107,7 +114,7 @@ async def wait_for(runtime: Runtime, tenant: str, run_id: str, timeout_s: float 
         await asyncio.sleep(0.1)
 
 
-async def trace(runtime: Runtime, state: RunState) -> list[RunEvent]:
+async def trace(runtime: AnyRuntime, state: RunState) -> list[RunEvent]:
     """A run's whole trace."""
     page = await call_until_up(runtime, "events", EventsQuery(tenant=state.goal.tenant, run_id=state.run_id), RunEvents)
     return list(page.events)
@@ -127,16 +134,19 @@ def _config(tmp: Path, namespace: str, model: ModelSettings) -> RuntimeConfig:
 
 
 @pytest.fixture(scope="session")
-def offline_runtime(ray_cluster: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    """The runtime with the offline model."""
-    runtime = connect(_config(tmp_path_factory.mktemp("offline"), "e2e-offline", ModelSettings()))
+def offline_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
+    """The runtime with the offline model, in this process."""
+    runtime = connect(_config(tmp_path_factory.mktemp("offline"), "e2e-offline", ModelSettings()), local=True)
+    assert isinstance(runtime, LocalRuntime)
     yield runtime
-    runtime.stop_actors()
+    runtime.shutdown()
 
 
 class ModelEndpoint:
-    """What the local OpenAI-protocol server answers: the offline model, with per-role delays, scripted
-    first answers and recorded conversations layered on top."""
+    """What the local OpenAI-protocol server answers.
+
+    The offline model, with per-role delays, scripted first answers and recorded conversations layered on top.
+    """
 
     def __init__(self) -> None:
         self.offline = responder_for(OfflineModel())
@@ -182,9 +192,25 @@ def openai_runtime(
     model_endpoint: tuple[OpenAIProtocolServer, ModelEndpoint],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Runtime]:
-    """The runtime whose specialists use the OpenAI backend against the local server."""
-    server, _ = model_endpoint
-    model = ModelSettings(kind="openai", base_url=server.base_url, api_key=SecretStr("test-key"), model="agentrt-test")
-    runtime = connect(_config(tmp_path_factory.mktemp("openai"), "e2e-openai", model))
+    """The runtime on Ray whose specialists use the OpenAI backend against the local server (fault tests)."""
+    runtime = connect(_config(tmp_path_factory.mktemp("openai"), "e2e-openai", _endpoint_model(model_endpoint[0])))
+    assert isinstance(runtime, Runtime)
     yield runtime
     runtime.stop_actors()
+
+
+@pytest.fixture(scope="session")
+def openai_local_runtime(
+    model_endpoint: tuple[OpenAIProtocolServer, ModelEndpoint],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LocalRuntime]:
+    """The same runtime in this process: the OpenAI backend over HTTP, no Ray."""
+    model = _endpoint_model(model_endpoint[0])
+    runtime = connect(_config(tmp_path_factory.mktemp("openai-local"), "e2e-openai-local", model), local=True)
+    assert isinstance(runtime, LocalRuntime)
+    yield runtime
+    runtime.shutdown()
+
+
+def _endpoint_model(server: OpenAIProtocolServer) -> ModelSettings:
+    return ModelSettings(kind="openai", base_url=server.base_url, api_key=SecretStr("test-key"), model="agentrt-test")

@@ -1,16 +1,16 @@
-"""The shipped examples run end to end on the shared Ray cluster with the offline model."""
+"""The shipped examples run end to end with the offline model, on the runtime built in this process."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from agentrt.cluster.runtime import Runtime
+from agentrt.cluster.local_runtime import LocalRuntime
 from agentrt.contracts import ApprovalDecision, RunStatus, RunSummary, StepStatus
 from tests.e2e.conftest import call_until_up, finish, incident_goal, ticket_goal, trace, wait_for, weekly_sales_goal
 
 
-async def test_weekly_sales_finishes_verified_with_figures_and_a_trace(offline_runtime: Runtime) -> None:
+async def test_weekly_sales_finishes_verified_with_figures_and_a_trace(offline_runtime: LocalRuntime) -> None:
     state = await finish(offline_runtime, weekly_sales_goal())
     assert state.status == RunStatus.DONE and state.verified
     assert {"-4.5%", "+35.0%", "-35.8%", "29,485.55"} <= set(
@@ -25,7 +25,7 @@ async def test_weekly_sales_finishes_verified_with_figures_and_a_trace(offline_r
     assert roles == {"researcher", "analyst", "writer", "qa"}
 
 
-async def test_independent_steps_run_at_the_same_time(offline_runtime: Runtime) -> None:
+async def test_independent_steps_run_at_the_same_time(offline_runtime: LocalRuntime) -> None:
     state = await finish(offline_runtime, weekly_sales_goal(tenant="parallel"))
     events = await trace(offline_runtime, state)
     assert state.plan is not None
@@ -37,7 +37,7 @@ async def test_independent_steps_run_at_the_same_time(offline_runtime: Runtime) 
     assert max(started.values()) < min(finished.values())
 
 
-async def test_incident_replans_as_log_evidence_appears(offline_runtime: Runtime) -> None:
+async def test_incident_replans_as_log_evidence_appears(offline_runtime: LocalRuntime) -> None:
     state = await finish(offline_runtime, incident_goal())
     assert state.status == RunStatus.DONE and state.verified
     events = await trace(offline_runtime, state)
@@ -48,7 +48,7 @@ async def test_incident_replans_as_log_evidence_appears(offline_runtime: Runtime
     assert "pool exhausted" in state.output and "orders-service" in state.output
 
 
-async def test_refund_ticket_branches_and_waits_for_approval_then_refunds_once(offline_runtime: Runtime) -> None:
+async def test_refund_ticket_branches_and_waits_for_approval_then_refunds_once(offline_runtime: LocalRuntime) -> None:
     state = await finish(offline_runtime, ticket_goal("TCK-1005"))
     assert state.status == RunStatus.WAITING_APPROVAL
     (request,) = state.pending_approvals
@@ -63,7 +63,7 @@ async def test_refund_ticket_branches_and_waits_for_approval_then_refunds_once(o
     assert "129" in state.output
 
 
-async def test_outage_ticket_takes_the_other_branch(offline_runtime: Runtime) -> None:
+async def test_outage_ticket_takes_the_other_branch(offline_runtime: LocalRuntime) -> None:
     state = await finish(offline_runtime, ticket_goal("TCK-1003"))
     assert state.status == RunStatus.DONE
     assert state.plan is not None
@@ -71,7 +71,7 @@ async def test_outage_ticket_takes_the_other_branch(offline_runtime: Runtime) ->
     assert state.plan.step("escalate").status == StepStatus.SUCCEEDED
 
 
-async def test_rejected_refund_is_not_issued(offline_runtime: Runtime) -> None:
+async def test_rejected_refund_is_not_issued(offline_runtime: LocalRuntime) -> None:
     state = await finish(offline_runtime, ticket_goal("TCK-1011", tenant="rejecting"))
     (request,) = state.pending_approvals
     decision = ApprovalDecision(
@@ -88,7 +88,7 @@ def _lines(path: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
 
 
-async def test_a_new_figure_that_contradicts_memory_is_resolved_and_traced(offline_runtime: Runtime) -> None:
+async def test_a_new_figure_that_contradicts_memory_is_resolved_and_traced(offline_runtime: LocalRuntime) -> None:
     first = await finish(offline_runtime, weekly_sales_goal(tenant="restated"))
     assert first.status == RunStatus.DONE and first.memory_refs
     # The same week, restated: one North row of the latest week changes.

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from agentrt.actors import OpenAIProtocolServer
-from agentrt.cluster.runtime import Runtime
+from agentrt.cluster.local_runtime import LocalRuntime
 from agentrt.contracts import Goal, RunStatus
 from tests.e2e.conftest import RECORDINGS, ModelEndpoint, finish, incident_goal, ticket_goal, weekly_sales_goal
 
@@ -33,22 +33,22 @@ def endpoint(model_endpoint: tuple[OpenAIProtocolServer, ModelEndpoint]) -> Iter
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 async def test_example_replays_its_recorded_conversation(
-    name: str, openai_runtime: Runtime, endpoint: ModelEndpoint
+    name: str, openai_local_runtime: LocalRuntime, endpoint: ModelEndpoint
 ) -> None:
     replay = OpenAIProtocolServer.from_recording(RECORDINGS / f"{name}.json", match="request")
     recorded = replay.remaining
     endpoint.replay = replay
-    state = await finish(openai_runtime, EXAMPLES[name](f"replay-{name.replace('_', '-')}"))
+    state = await finish(openai_local_runtime, EXAMPLES[name](f"replay-{name.replace('_', '-')}"))
     assert state.status == RunStatus.DONE and state.verified, state.error
     assert replay.remaining == 0 and recorded > 0
     assert all(r.offline for r in state.results.values()) is False
 
 
 async def test_openai_backend_uses_native_tool_calls(
-    model_endpoint: tuple[OpenAIProtocolServer, ModelEndpoint], openai_runtime: Runtime
+    model_endpoint: tuple[OpenAIProtocolServer, ModelEndpoint], openai_local_runtime: LocalRuntime
 ) -> None:
     server, _ = model_endpoint
-    state = await finish(openai_runtime, weekly_sales_goal("native-tools"))
+    state = await finish(openai_local_runtime, weekly_sales_goal("native-tools"))
     assert state.status == RunStatus.DONE
     with_tools = [r for r in server.requests if r.get("tools")]
     assert with_tools and all(t["type"] == "function" for t in with_tools[-1]["tools"])

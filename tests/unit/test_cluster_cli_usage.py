@@ -20,7 +20,7 @@ def test_command_without_arguments_exits_2_with_usage() -> None:
 
 def test_every_command_of_the_brief_is_there() -> None:
     parser = build_parser()
-    commands = next(a for a in parser._actions if a.dest == "command").choices  # noqa: SLF001
+    commands = next(a for a in parser._actions if a.dest == "command").choices
     assert {"run", "status", "runs", "approve", "answer", "scale", "serve", "trace", "demo", "cancel"} <= set(commands)
     args = parser.parse_args(["run", "goal text", "--data", "a.csv", "--data", "b.md", "--workflow", "weekly",
                               "--tenant", "acme", "--address", "auto", "--json"])

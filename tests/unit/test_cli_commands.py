@@ -1,4 +1,4 @@
-"""The agentrt command against a real supervisor actor (canned specialists): output, exit codes, trace export."""
+"""The agentrt command against a real supervisor in this process (canned specialists): output, exit codes, traces."""
 
 from __future__ import annotations
 
@@ -8,27 +8,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import ray
 
-from agentrt.actors.host import ServiceClient
 from agentrt.cluster.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from agentrt.cluster.client import Client
 from agentrt.cluster.demo import WEEKLY_SALES_FILES, weekly_sales_dir
-from agentrt.cluster.testing import canned_supervisor_actor
+from agentrt.cluster.testing import canned_supervisor_local
 from agentrt.cluster.trace import read_trace
 from agentrt.contracts import RunState, RunStatus
-
-pytestmark = pytest.mark.usefixtures("ray_cluster")
 
 WEEKLY = "Prepare the weekly sales summary and draft the mail to the team"
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
-    service: ServiceClient = canned_supervisor_actor(tmp_path_factory.mktemp("cli") / "runs.sqlite")
-    with Client(tenant="acme", user="ann", supervisor=service) as c:
+    local = canned_supervisor_local(tmp_path_factory.mktemp("cli") / "runs.sqlite")
+    with Client(tenant="acme", user="ann", supervisor=local.client) as c:
         yield c
-    ray.kill(service.transport.handle)  # type: ignore[attr-defined]
+    local.close()
 
 
 def agentrt(client: Client, *argv: str) -> tuple[int, str, str]:

@@ -9,14 +9,11 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-import ray
 
-from agentrt.actors.host import ServiceClient
+from agentrt.actors.transport import ServiceClient
 from agentrt.cluster.http import ApiKey, HookSpec, HttpConfig, build_app, hash_api_key
-from agentrt.cluster.testing import canned_supervisor_actor
+from agentrt.cluster.testing import canned_supervisor_local
 from agentrt.contracts import ConfigError, RunEvent
-
-pytestmark = pytest.mark.usefixtures("ray_cluster")
 
 WEEKLY = "Prepare the weekly sales summary and draft the mail to the team"
 ACME = {"Authorization": "Bearer acme-secret-key"}
@@ -30,9 +27,9 @@ CONFIG = HttpConfig(
 
 @pytest.fixture(scope="module")
 def supervisor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceClient]:
-    service = canned_supervisor_actor(tmp_path_factory.mktemp("http") / "runs.sqlite")
-    yield service
-    ray.kill(service.transport.handle)  # type: ignore[attr-defined]
+    local = canned_supervisor_local(tmp_path_factory.mktemp("http") / "runs.sqlite")
+    yield local.client
+    local.close()
 
 
 @pytest.fixture
