@@ -42,6 +42,7 @@ from agentrt.contracts.errors import (
     ConfigError,
     ContractError,
     GoalRejected,
+    IllegalTransition,
     MalformedToolCall,
     MemoryAccessDenied,
     ModelError,
@@ -135,9 +136,12 @@ from agentrt.contracts.ports import (
     VectorIndex,
 )
 from agentrt.contracts.run import (
+    RUN_TRANSITIONS,
     TERMINAL_STATUSES,
     RunState,
     RunStatus,
+    check_transition,
+    state_diagram,
 )
 from agentrt.contracts.task import (
     Artifact,
@@ -202,6 +206,7 @@ __all__ = [
     "GoalRejected",
     "Grant",
     "Identity",
+    "IllegalTransition",
     "JsonObject",
     "JsonValue",
     "MESSAGE_ADAPTER",
@@ -227,6 +232,7 @@ __all__ = [
     "PolicyDecision",
     "PolicyDenied",
     "PolicyGate",
+    "RUN_TRANSITIONS",
     "RecordId",
     "RequestId",
     "ResultTimeout",
@@ -272,10 +278,12 @@ __all__ = [
     "VectorIndex",
     "WorkingState",
     "WorkingStateQuery",
+    "check_transition",
     "decode",
     "decode_as",
     "encode",
     "kind_of",
     "new_id",
+    "state_diagram",
     "utcnow",
 ]

@@ -23,6 +23,7 @@ Every error the runtime raises derives from one root::
         ├── BudgetExceeded          a step or run spent its steps, tokens, cost or time
         ├── RunCancelled            the run was cancelled by a person
         ├── RunFailed               a run a client waited for ended FAILED; carries the run's error
+        ├── IllegalTransition       a run was moved between states the run state machine does not connect
         └── SandboxError            sandboxed compute was killed or misbehaved
 
 Errors carry a message and a few keyword details. They pickle (Ray re-raises a
@@ -42,6 +43,7 @@ __all__ = [
     "ConfigError",
     "ContractError",
     "GoalRejected",
+    "IllegalTransition",
     "MalformedToolCall",
     "MemoryAccessDenied",
     "ModelError",
@@ -173,6 +175,10 @@ class RunCancelled(RunError):
 
 class RunFailed(RunError):
     """A run a client waited for ended FAILED. ``details['run_id']`` and ``details['error']`` say which and why."""
+
+
+class IllegalTransition(RunError):
+    """A run was moved between two states the table ``RUN_TRANSITIONS`` does not connect (a bug, never input)."""
 
 
 class ResultTimeout(AgentRTError, TimeoutError):

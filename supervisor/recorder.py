@@ -9,7 +9,17 @@ from typing import Any
 import structlog
 
 from agentrt.actors.redaction import redact_json
-from agentrt.contracts import ErrorInfo, EventSink, JsonObject, RunEvent, RunState, RunStatus, RunStore, utcnow
+from agentrt.contracts import (
+    ErrorInfo,
+    EventSink,
+    JsonObject,
+    RunEvent,
+    RunState,
+    RunStatus,
+    RunStore,
+    check_transition,
+    utcnow,
+)
 from agentrt.contracts.events import EventType
 from agentrt.supervisor.metrics import NullMetrics, RuntimeMetrics
 
@@ -62,7 +72,12 @@ class Recorder:
         return new
 
     def move(self, state: RunState, status: RunStatus, reason: str = "", **changes: Any) -> RunState:
-        """Transition a run to ``status`` (checkpointed, traced, counted)."""
+        """Transition a run to ``status`` (checkpointed, traced, counted): the one place a run's state changes.
+
+        Raises:
+            IllegalTransition: ``RUN_TRANSITIONS`` does not lead from the run's state to ``status``.
+        """
+        check_transition(state.status, status)
         new = self.save(state, status=status, **changes)
         if status != state.status:
             self.emit(

@@ -18,9 +18,7 @@ from agentrt.contracts import (
     CancelRun,
     ChatModel,
     ClarificationAnswer,
-    ContractError,
     DrainRuntime,
-    ErrorInfo,
     EventSink,
     EventsQuery,
     Goal,
@@ -37,17 +35,14 @@ from agentrt.contracts import (
     RunSummary,
     RuntimeManifest,
     ScalePool,
-    StepStatus,
     TaskAssignment,
-    TaskResult,
-    TaskStatus,
     new_id,
 )
 from agentrt.specialists.roles import RoleCatalog
 from agentrt.supervisor.checkpoints import SQLiteRunStore
 from agentrt.supervisor.config import SupervisorConfig
 from agentrt.supervisor.engine import RunEngine
-from agentrt.supervisor.execution import set_step_status
+from agentrt.supervisor.inputs import answered, approval_decided, cancelled
 from agentrt.supervisor.metrics import RuntimeMetrics
 from agentrt.supervisor.model_planner import ModelPlanner
 from agentrt.supervisor.planner import RulePlanner, WorkflowCatalog
@@ -178,8 +173,7 @@ class SupervisorService:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        state = self._owned(request.tenant, request.run_id)
-        state = self._rec.move(state, RunStatus.CANCELLED, reason=request.reason or "cancelled", error="cancelled")
+        state = cancelled(self._rec, self._owned(request.tenant, request.run_id), request.reason)
         return _summary(state)
 
     async def approve(self, decision: ApprovalDecision) -> RunSummary:
@@ -195,48 +189,15 @@ class SupervisorService:
         if state is None:
             raise NotFound(f"no pending approval request {decision.request_id}", request_id=decision.request_id)
         request = next(r for r in state.pending_approvals if r.id == decision.request_id)
-        pending = tuple(r for r in state.pending_approvals if r.id != request.id)
-        self._rec.emit(
-            state.run_id,
-            "approval_decided",
-            step_id=request.step_id,
-            data={
-                "request": request.id,
-                "approved": decision.approved,
-                "by": decision.decided_by,
-                "reason": decision.reason,
-            },
-        )
-        if decision.approved:
-            state = set_step_status(state, request.step_id, StepStatus.PENDING)
-            state = state.model_copy(update={"approved_calls": state.approved_calls + (request.id,)})
-        else:
-            rejected = TaskResult(
-                run_id=state.run_id,
-                step_id=request.step_id,
-                status=TaskStatus.FAILED,
-                role=state.plan.step(request.step_id).role if state.plan else "unknown",
-                error=ErrorInfo(
-                    type="ApprovalRejected", message=f"rejected by {decision.decided_by}: {decision.reason}"
-                ),
-            )
-            state = set_step_status(state, request.step_id, StepStatus.SKIPPED)
-            state = state.model_copy(update={"results": {**state.results, request.step_id: rejected}})
-        state = self._rec.save(state, pending_approvals=pending)
-        self._rec.metrics.approvals_waiting(len(pending))
-        if not pending and state.status == RunStatus.WAITING_APPROVAL:
-            state = self._rec.move(state, RunStatus.EXECUTE, reason="approval decided")
+        waiting = state.status == RunStatus.WAITING_APPROVAL
+        state = approval_decided(self._rec, state, request, decision)
+        if waiting and state.status == RunStatus.EXECUTE:
             self._launch(state)
         return _summary(state)
 
     async def answer(self, answer: ClarificationAnswer) -> RunSummary:
         """Answer a run's clarifying question; the run goes back to intake with the answer."""
-        state = self._owned(answer.tenant, answer.run_id)
-        question = state.pending_question
-        if state.status != RunStatus.WAITING_INPUT or question is None or question.id != answer.request_id:
-            raise ContractError(f"run {state.run_id} is not waiting for an answer to {answer.request_id}", what="state")
-        goal = state.goal.model_copy(update={"text": f"{state.goal.text}\nClarification: {answer.answer}"})
-        state = self._rec.move(state, RunStatus.INTAKE, reason="question answered", goal=goal, pending_question=None)
+        state = answered(self._rec, self._owned(answer.tenant, answer.run_id), answer)
         self._launch(state)
         return _summary(state)
 

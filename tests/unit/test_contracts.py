@@ -92,7 +92,7 @@ def test_blank_goal_is_rejected() -> None:
 
 
 def test_message_union_covers_every_exported_contract() -> None:
-    exported = {getattr(contracts, n) for n in contracts.__all__}
+    exported = [getattr(contracts, n) for n in contracts.__all__]
     kinds = {
         t for t in exported if isinstance(t, type) and issubclass(t, contracts.Contract) and t is not contracts.Contract
     }
