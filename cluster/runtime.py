@@ -414,10 +414,26 @@ def resolve_address(config: RuntimeConfig) -> tuple[str | None, str]:
     return None, ""
 
 
+def _present_token_if_any() -> None:
+    """Join in token mode when a token is at hand and the mode is not set.
+
+    A local cluster Ray starts turns token authentication on by default and keeps its token in
+    ``~/.ray/auth_token``; a process joining it by address must present it, which Ray does not do
+    by itself. A cluster without authentication admits a token-mode client too.
+    """
+    if os.environ.get("RAY_AUTH_MODE"):
+        return
+    from ray._private.authentication import authentication_token_setup  # noqa: PLC0415  (no public switch)
+
+    authentication_token_setup.maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
+
+
 def _init_ray(config: RuntimeConfig) -> tuple[bool, str]:
     if ray.is_initialized():
         return False, ""
     address, origin = resolve_address(config)
+    if address is not None:
+        _present_token_if_any()
     local = {} if address else {"num_cpus": config.num_cpus, "include_dashboard": config.include_dashboard}
     try:
         ray.init(address=address, namespace=config.namespace, log_to_driver=False, **local)  # type: ignore[arg-type]

@@ -34,9 +34,11 @@ class Command:
     """Runs ``agentrt`` commands in fresh processes, counting Ray clusters while each runs."""
 
     def __init__(self, data_dir: Path, namespace: str) -> None:
-        self.env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+        # As a user runs it: Ray's own default (token authentication on for a cluster it starts, the
+        # token in ~/.ray/auth_token), with a home of its own.
+        self.env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS" and not k.startswith("RAY_AUTH")}
         self.env |= {"AGENTRT_DATA_DIR": str(data_dir), "AGENTRT_NAMESPACE": namespace,
-                     "PYTHONPATH": str(REPO), "RAY_AUTH_MODE": "disabled"}
+                     "PYTHONPATH": str(REPO), "HOME": str(data_dir / "home")}
 
     def __call__(self, *args: str, timeout: float = 300) -> tuple[subprocess.CompletedProcess[str], int]:
         most = [_clusters()]

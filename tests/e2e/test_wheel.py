@@ -42,9 +42,10 @@ def installed() -> Iterator[tuple[Path, dict[str, str]]]:
         (site / "zz_agentrt_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
         elsewhere = work / "elsewhere"
         elsewhere.mkdir()
-        env = {k: v for k, v in os.environ.items() if k not in ("RAY_ADDRESS", "PYTHONPATH", "VIRTUAL_ENV")}
-        env |= {"AGENTRT_DATA_DIR": str(work / "data"), "AGENTRT_NAMESPACE": "wheel-test",
-                "PATH": f"{venv / 'bin'}:{env.get('PATH', '')}", "RAY_AUTH_MODE": "disabled"}
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("RAY_ADDRESS", "PYTHONPATH", "VIRTUAL_ENV") and not k.startswith("RAY_AUTH")}
+        env |= {"AGENTRT_DATA_DIR": str(work / "data"), "AGENTRT_NAMESPACE": "wheel-test", "HOME": str(work / "home"),
+                "PATH": f"{venv / 'bin'}:{env.get('PATH', '')}"}
         yield work, env
     finally:
         subprocess.run([str(work / "venv" / "bin" / "agentrt"), "stop"], env=env, cwd=work, capture_output=True,
