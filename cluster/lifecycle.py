@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from agentrt.cluster.live import clear_record, read_record
+from agentrt.cluster.live import clear_record, process_alive, read_record
 from agentrt.cluster.settings import settings_from_env
 
 __all__ = ["serve_argv", "start_background", "stop_served"]
@@ -39,16 +39,6 @@ def serve_argv(args: argparse.Namespace) -> list[str]:
     if args.http:
         argv.append("--http")
     return argv
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _tail(path: Path, lines: int = 20) -> str:
@@ -102,7 +92,7 @@ def stop_served(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     runtime.shutdown()
     os.kill(record.pid, signal.SIGTERM)
     end = time.monotonic() + 120
-    while time.monotonic() < end and _alive(record.pid):
+    while time.monotonic() < end and process_alive(record.pid):
         time.sleep(0.2)
     clear_record(env.data_dir, record.pid)
     print(f"agentrt stopped (pid {record.pid}, {record.address})", file=out)

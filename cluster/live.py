@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-__all__ = ["AUTH_HINT", "LiveRecord", "clear_record", "read_record", "record_path", "write_record"]
+__all__ = ["AUTH_HINT", "LiveRecord", "clear_record", "process_alive", "read_record", "record_path", "write_record"]
 
 AUTH_HINT = (
     "if the cluster uses Ray's token authentication (RAY_AUTH_MODE=token), give this process its token "
@@ -54,7 +54,8 @@ def record_path(data_dir: Path) -> Path:
     return data_dir / "runtime.json"
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this machine with that id is running."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -71,7 +72,7 @@ def read_record(data_dir: Path) -> LiveRecord | None:
         record = LiveRecord.model_validate_json(path.read_text())
     except (OSError, ValidationError):
         return None
-    return record if _alive(record.pid) else None
+    return record if process_alive(record.pid) else None
 
 
 def write_record(data_dir: Path, record: LiveRecord) -> Path:
