@@ -20,6 +20,7 @@ As a Ray actor (the factory is pickled, so pass configuration, not live objects)
 
 from __future__ import annotations
 
+from agentrt.actors._answer import AnswerSchema, takes_response_format
 from agentrt.actors._step_run import AgentParts, StepRun
 from agentrt.actors.agent_spec import AgentSpec
 from agentrt.actors.event_sinks import DiscardingSink
@@ -68,6 +69,8 @@ class AgentService:
             sink=events if events is not None else DiscardingSink(),
             memory=memory,
             agent_id=self.agent_id,
+            answer=AnswerSchema(spec.output, verifies=spec.verifies, data_schema=spec.output_schema),
+            structured=takes_response_format(model),
         )
 
     async def run(self, assignment: TaskAssignment) -> TaskResult:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from agentrt.actors.tool import Tool
 from agentrt.actors.tool_registry import ToolRegistry
-from agentrt.contracts import ConfigError
+from agentrt.contracts import ConfigError, JsonObject
 
 __all__ = ["AgentSpec"]
 
@@ -25,6 +25,8 @@ class AgentSpec:
             functions are wrapped as read tools with default settings.
         output: Name of the artifact that holds the final answer.
         output_media_type: Media type of that artifact.
+        verifies: True for a verifying (QA) role: its final answer is a ``QAVerdict``.
+        output_schema: JSON Schema the ``data`` of its final answer must match, if any.
         max_turns: Most model calls per step attempt (the assignment's ``budget.max_steps`` may lower it).
         max_repairs: How many unusable model turns (invalid arguments, malformed tool calls,
             unknown tools) are answered with the error and a request to try again before the step fails.
@@ -39,6 +41,8 @@ class AgentSpec:
     tools: tuple[Tool, ...] = ()
     output: str = "answer"
     output_media_type: str = "text/plain"
+    verifies: bool = False
+    output_schema: JsonObject | None = None
     max_turns: int = 16
     max_repairs: int = 2
     max_parallel_tools: int = 4

@@ -12,7 +12,13 @@ one more tool or gives the final answer:
    filled (:mod:`agentrt.actors._argument_fill`) from the instruction's literals,
    the input artifacts, earlier tool outputs and the context.
 3. When no tool is left that way, it answers: a first line ``[offline model]``
-   and a summary of what the tool outputs said.
+   and a summary of what the tool outputs said. Asked for a response format (a
+   role's output schema), it answers with one JSON object of that schema, filling
+   each field from the tool outputs it read: ``answer`` with the document a tool
+   produced (else the summary), ``facts``, ``follow_ups``, ``passed`` and
+   ``defects`` with what the tool outputs reported under those names; a required
+   field it has no evidence for is left out, so the answer fails validation
+   rather than invent a verdict.
 
 Nothing in it knows any particular tool or goal: a new tool with a good
 description is usable as soon as it is registered. Every reply is marked
@@ -30,13 +36,21 @@ from agentrt.actors._argument_fill import fill_arguments
 from agentrt.actors._evidence import Evidence
 from agentrt.actors._text_match import ToolIndex, ToolMatch, terms
 from agentrt.actors.task_brief import TaskBrief
-from agentrt.contracts import ChatMessage, JsonValue, ModelReply, ToolCall, ToolSpec, Usage
+from agentrt.contracts import ChatMessage, JsonObject, JsonValue, ModelReply, ResponseFormat, ToolCall, ToolSpec, Usage
 
 __all__ = ["OFFLINE_LABEL", "OFFLINE_MODEL_NAME", "OfflineModel"]
 
 OFFLINE_MODEL_NAME = "agentrt-offline"
 OFFLINE_LABEL = "[offline model]"
 _TEXT_KEYS = ("text", "draft", "body", "summary", "answer", "markdown", "content", "report")
+# Where the offline model looks, in a tool's output, for each field of an answer's items.
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "follow_ups": ("follow_ups", "follow_up"),
+    "claim": ("claim", "detail", "message"),
+    "evidence": ("evidence", "where", "quote"),
+    "category": ("category", "kind"),
+    "label": ("label", "key", "name"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +73,21 @@ class OfflineModel:
         self.min_share = min_share
         self.max_text_chars = max_text_chars
 
-    async def complete(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> ModelReply:
-        """Return the next turn: one tool call, or the final answer."""
+    async def complete(
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec], *,
+        response_format: ResponseFormat | None = None,
+    ) -> ModelReply:  # fmt: skip
+        """Return the next turn: one tool call, or the final answer (in the response format, if given)."""
         brief = TaskBrief.find(messages)
         observations = _observations(messages)
         said = _argument_terms(messages)
         call = self._next_call(brief, observations, tools, said, turn=len(observations) + 1)
         if call is not None:
             return self._reply(messages, tools, tool_calls=(call,))
-        return self._reply(messages, tools, text=self._answer(brief, observations))
+        text = self._answer(brief, observations)
+        if response_format is not None:
+            text = json.dumps(_structured(text, observations, response_format.json_schema), ensure_ascii=False)
+        return self._reply(messages, tools, text=text)
 
     def _next_call(
         self, brief: TaskBrief, observations: list[_Observation], tools: Sequence[ToolSpec],
@@ -130,6 +150,60 @@ class OfflineModel:
         completion = len(text) + sum(len(json.dumps(c.arguments)) for c in tool_calls)
         usage = Usage(prompt_tokens=prompt // 4 + 1, completion_tokens=completion // 4 + 1)
         return ModelReply(text=text, tool_calls=tool_calls, usage=usage, model=OFFLINE_MODEL_NAME, offline=True)
+
+
+def _structured(summary: str, observations: list[_Observation], schema: JsonObject) -> JsonObject:
+    outputs = [o.output for o in observations if o.ok and isinstance(o.output, dict)]
+    props = schema.get("properties")
+    body: JsonObject = {}
+    for name, spec in props.items() if isinstance(props, dict) else ():
+        if name in ("answer", "summary"):
+            documents = [o.get("text") for o in outputs if isinstance(o.get("text"), str) and o.get("text")]
+            body[name] = documents[-1] if documents and name == "answer" else summary
+        elif name == "data":
+            if outputs:
+                body[name] = outputs[-1]
+        elif isinstance(spec, dict) and spec.get("type") == "array":
+            items = [i for o in outputs for key in _ALIASES.get(name, (name,)) for i in _as_list(o.get(key))]
+            item_schema = _resolve(spec.get("items"), schema)
+            filled: list[JsonValue] = [f for f in (_fill(i, item_schema) for i in items) if f is not None]
+            limit = spec.get("maxItems")
+            if filled:
+                body[name] = filled[: limit if isinstance(limit, int) else None]
+        elif isinstance(spec, dict) and spec.get("type") == "boolean":
+            found = [o[name] for o in outputs if isinstance(o.get(name), bool)]
+            if found:
+                body[name] = found[-1]
+    return body
+
+
+def _as_list(value: JsonValue) -> list[JsonValue]:
+    return value if isinstance(value, list) else []
+
+
+def _resolve(spec: JsonValue, root: JsonObject) -> JsonObject:
+    if isinstance(spec, dict) and isinstance(spec.get("$ref"), str):
+        defs = root.get("$defs")
+        name = spec["$ref"].rsplit("/", 1)[-1]  # type: ignore[union-attr]
+        found = defs.get(name) if isinstance(defs, dict) else None
+        return found if isinstance(found, dict) else {}
+    return spec if isinstance(spec, dict) else {}
+
+
+def _fill(item: JsonValue, schema: JsonObject) -> JsonObject | None:
+    if not isinstance(item, dict):
+        return None
+    props = schema.get("properties")
+    required = schema.get("required")
+    filled: JsonObject = {}
+    for field in props if isinstance(props, dict) else ():
+        if field == "kind":
+            continue
+        value = next((item[k] for k in _ALIASES.get(field, (field,)) if item.get(k) not in (None, "")), None)
+        if value is not None:
+            filled[field] = value if isinstance(value, bool | int | float) else str(value)[:2000]
+    missing = [r for r in required if r not in filled] if isinstance(required, list) else []
+    return None if missing else filled
 
 
 def _in_asked_order(ranked: list[ToolMatch], instruction: str, bar: float) -> list[ToolMatch]:

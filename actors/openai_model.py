@@ -32,6 +32,7 @@ from agentrt.contracts import (
     MalformedToolCall,
     ModelError,
     ModelReply,
+    ResponseFormat,
     ToolCall,
     ToolSpec,
     Usage,
@@ -94,11 +95,16 @@ class OpenAIChatModel:
         # The HTTP client belongs to one process and event loop; a copy makes its own.
         return {"config": self.config, "_rng": self._rng, "_client": None, "_loop": None}
 
-    async def complete(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> ModelReply:
-        """Send the conversation and tool schemas; return the assistant turn with usage and cost."""
+    async def complete(
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec], *,
+        response_format: ResponseFormat | None = None,
+    ) -> ModelReply:  # fmt: skip
+        """Send the conversation, tool schemas and response format; return the assistant turn with usage and cost."""
         request: dict[str, Any] = {"model": self.config.model, "messages": [_wire_message(m) for m in messages]}
         if tools:
             request["tools"] = [_wire_tool(t) for t in tools]
+        if response_format is not None:
+            request["response_format"] = response_format.wire()
         if self.config.temperature is not None:
             request["temperature"] = self.config.temperature
         if self.config.max_completion_tokens is not None:

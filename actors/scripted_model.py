@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
-from agentrt.contracts import ChatMessage, JsonValue, ModelReply, ToolCall, ToolSpec, UsageError
+from agentrt.contracts import ChatMessage, JsonValue, ModelReply, ResponseFormat, ToolCall, ToolSpec, UsageError
 
 __all__ = ["ScriptedModel", "ScriptedRequest", "call"]
 
@@ -45,6 +45,7 @@ class ScriptedRequest:
 
     messages: tuple[ChatMessage, ...]
     tools: tuple[ToolSpec, ...]
+    response_format: ResponseFormat | None = None
 
     @property
     def tool_names(self) -> tuple[str, ...]:
@@ -70,10 +71,13 @@ class ScriptedModel:
         """How many scripted replies are still unused."""
         return len(self.script) - len(self.requests)
 
-    async def complete(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> ModelReply:
+    async def complete(
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec], *,
+        response_format: ResponseFormat | None = None,
+    ) -> ModelReply:  # fmt: skip
         """Record the request and return (or raise) the next scripted entry."""
         index = len(self.requests)
-        self.requests.append(ScriptedRequest(tuple(messages), tuple(tools)))
+        self.requests.append(ScriptedRequest(tuple(messages), tuple(tools), response_format))
         if index >= len(self.script):
             raise UsageError(
                 f"scripted model asked for reply {index + 1} but only {len(self.script)} were scripted; "

@@ -21,7 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from agentrt.contracts import ChatMessage, ChatModel, JsonObject, ModelReply, ToolCall, ToolSpec
+from agentrt.actors._answer import takes_response_format
+from agentrt.contracts import ChatMessage, ChatModel, JsonObject, ModelReply, ResponseFormat, ToolCall, ToolSpec
 
 __all__ = ["ScriptedToolCall", "ServerReply", "chat_request", "responder_for"]
 
@@ -146,15 +147,27 @@ def chat_request(body: Mapping[str, Any]) -> tuple[list[ChatMessage], list[ToolS
     return messages, tools
 
 
+def response_format_of(body: Mapping[str, Any]) -> ResponseFormat | None:
+    """The JSON-schema response format of a chat-completions request body, if it asks for one."""
+    raw = body.get("response_format")
+    spec = raw.get("json_schema") if isinstance(raw, dict) and raw.get("type") == "json_schema" else None
+    if not isinstance(spec, dict) or not isinstance(spec.get("schema"), dict):
+        return None
+    return ResponseFormat(name=str(spec.get("name") or "answer"), json_schema=spec["schema"])
+
+
 def responder_for(model: ChatModel) -> Callable[[Mapping[str, Any]], ServerReply]:
     """A responder that answers each request by asking ``model`` (e.g. the offline model).
 
     With it the server plays any workflow the model can, in any order and in
     parallel, so end-to-end runs exercise the real HTTP path of the OpenAI backend.
     """
+    structured = takes_response_format(model)
 
     def respond(body: Mapping[str, Any]) -> ServerReply:
         messages, tools = chat_request(body)
-        return ServerReply.from_model_reply(asyncio.run(model.complete(messages, tools)))
+        fmt = response_format_of(body)
+        asking = model.complete(messages, tools, response_format=fmt) if structured else model.complete(messages, tools)
+        return ServerReply.from_model_reply(asyncio.run(asking))
 
     return respond

@@ -55,6 +55,7 @@ from agentrt.specialists.factory import build_specialist
 from agentrt.specialists.roles import RoleCatalog, RoleSpec
 from agentrt.specialists.service import SpecialistClient
 from agentrt.supervisor.config import SupervisorConfig
+from agentrt.supervisor.proposals import reach_of
 from agentrt.supervisor.service import SupervisorService
 
 if TYPE_CHECKING:
@@ -279,8 +280,10 @@ class RayReplicaSource:
 
 
 def build_supervisor(config: RuntimeConfig, source: object, memory: object, manifest: RuntimeManifest,
-                     default_metrics: object | None) -> SupervisorService:
+                     default_metrics: object | None, tools: tuple[Tool, ...] | None = None) -> SupervisorService:
     """The supervisor service of a configuration over a replica source and a memory client.
+
+    ``tools`` are the user's tools, resolved (None resolves them from the configuration).
 
     Raises:
         ConfigError: Another runtime's supervisor holds the data directory.
@@ -289,6 +292,8 @@ def build_supervisor(config: RuntimeConfig, source: object, memory: object, mani
     roles = parts.role_catalog(config)
     sinks, metrics = parts.sinks_and_metrics(config)
     planner = parts.build_model(parts.role_model(config, "planner")) if config.supervisor.planner == "model" else None
+    catalog = parts.catalog_for(config, tools)
+    gates = {r.name: parts.build_policy(config, r, tuple(catalog[n] for n in r.tools if n in catalog)) for r in roles}
     return SupervisorService(
         parts.build_run_store(config),
         source,  # type: ignore[arg-type]
@@ -301,6 +306,7 @@ def build_supervisor(config: RuntimeConfig, source: object, memory: object, mani
         planner_model=planner,
         manifest=manifest,
         sinks=sinks,
+        reach=reach_of(roles, {name: t.writes for name, t in catalog.items()}, gates),
     )
 
 
@@ -318,7 +324,8 @@ class SupervisorFactory:
         configure_logging()
         cfg = self.config
         return build_supervisor(cfg, RayReplicaSource(cfg, self.manifest.fingerprint, self.tools),
-                                MemoryClient(_client(MEMORY_ACTOR, cfg.namespace)), self.manifest, RayMetrics())
+                                MemoryClient(_client(MEMORY_ACTOR, cfg.namespace)), self.manifest, RayMetrics(),
+                                self.tools)
 
 
 def _named_actors(namespace: str) -> list[str]:

@@ -19,7 +19,16 @@ from pathlib import Path
 
 from agentrt.actors.transport import ActorOptions, ServiceClient
 from agentrt.cluster.local_runtime import LocalService, serve_locally
-from agentrt.contracts import Artifact, Cost, ErrorInfo, TaskAssignment, TaskResult, TaskStatus
+from agentrt.contracts import (
+    ApprovalRequest,
+    Artifact,
+    Cost,
+    ErrorInfo,
+    QAVerdict,
+    TaskAssignment,
+    TaskResult,
+    TaskStatus,
+)
 from agentrt.specialists.roles import RoleCatalog
 from agentrt.supervisor.metrics import RuntimeMetrics
 from agentrt.supervisor.service import SupervisorService
@@ -68,16 +77,18 @@ class CannedSpecialist:
         if FAIL_MARKER in assignment.goal_text:
             return TaskResult(status=TaskStatus.FAILED, error=ErrorInfo(type="ToolError", message="canned failure"),
                               **base)
-        request_id = f"apr-{assignment.run_id}-{assignment.step.id.split('.')[0]}"
+        request_id = f"apr-{assignment.run_id}-{assignment.step.id}"
         if self.holds and HOLD_MARKER in assignment.goal_text and request_id not in assignment.approved_calls:
-            pending = {"id": request_id, "tool": "send_email", "arguments": {"to": "team"},
-                       "reason": "sending mail needs a person's approval"}
+            pending = ApprovalRequest(id=request_id, run_id=assignment.run_id, step_id=assignment.step.id,
+                                      tool="send_email", arguments={"to": "team"},
+                                      reason="sending mail needs a person's approval")  # fmt: skip
             return TaskResult(status=TaskStatus.NEEDS_APPROVAL, pending_approval=pending, **base)
-        data = {"passed": True, "defects": []} if self.output == "verdict" else None
-        artifact = Artifact(name=self.output, text=f"{self.role}: {assignment.step.instruction[:200]}", data=data,
-                            produced_by=assignment.step.id)
+        verdict = QAVerdict(passed=True) if self.output == "verdict" else None
+        artifact = Artifact(name=self.output, text=f"{self.role}: {assignment.step.instruction[:200]}",
+                            data=None if verdict is None else verdict.model_dump(mode="json"),
+                            produced_by=assignment.step.id)  # fmt: skip
         return TaskResult(status=TaskStatus.SUCCEEDED, summary=f"{self.role} done", artifacts=(artifact,),
-                          **base)
+                          deliverable=artifact, verdict=verdict, **base)  # fmt: skip
 
 
 @dataclass

@@ -8,21 +8,37 @@ from pydantic import Field
 
 from agentrt.contracts._base import Contract, JsonObject, Timestamp, utcnow
 from agentrt.contracts.ids import Name, RequestId, RunId, StepId, TenantId, UserId
+from agentrt.contracts.result import Provenance, StepProposal
 
 __all__ = ["ApprovalDecision", "ApprovalRequest", "ClarificationAnswer", "ClarificationRequest"]
 
 
 class ApprovalRequest(Contract):
-    """A risky tool call held until a person approves or rejects it."""
+    """A risky action held until a person approves or rejects it.
+
+    ``subject`` says what waits: a ``tool_call`` (``tool`` with ``arguments``, in step ``step_id``),
+    or a ``step_proposal``: step ``step_id`` was proposed by a specialist (``proposal``) after it
+    read untrusted content (``provenance``) and could write; approved, it runs; rejected, it is skipped.
+    """
 
     kind: Literal["approval_request"] = "approval_request"
     id: RequestId
     run_id: RunId
     step_id: StepId
-    tool: Name
+    subject: Literal["tool_call", "step_proposal"] = "tool_call"
+    tool: Name | None = None
     arguments: JsonObject = Field(default_factory=dict)
     reason: str = ""
+    proposal: StepProposal | None = None
+    provenance: Provenance | None = None
     created_at: Timestamp = Field(default_factory=utcnow)
+
+    def describe(self) -> str:
+        """What waits, in a few words, for a person deciding it."""
+        if self.subject == "step_proposal" and self.proposal is not None:
+            sources = ", ".join(self.provenance.sources[:5]) if self.provenance else "unknown"
+            return f"new {self.proposal.role} step proposed after reading {sources}: {self.proposal.instruction[:200]}"
+        return f"{self.tool} {self.arguments}"
 
 
 class ApprovalDecision(Contract):

@@ -21,6 +21,8 @@ EventType = Literal[
     "step_redispatched",
     "model_call",
     "tool_call",
+    "answer_invalid",
+    "proposal",
     "approval_requested",
     "approval_decided",
     "clarification_requested",

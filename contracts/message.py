@@ -6,12 +6,26 @@ from typing import Annotated, Union
 
 from pydantic import Field, TypeAdapter
 
-from agentrt.contracts import approval, chat, control, events, goal, identity, memory, plan, policy, run, task, tools
+from agentrt.contracts import (
+    approval,
+    chat,
+    control,
+    events,
+    goal,
+    identity,
+    memory,
+    plan,
+    policy,
+    result,
+    run,
+    task,
+    tools,
+)
 from agentrt.contracts._base import Contract
 
 __all__ = ["MESSAGE_ADAPTER", "MESSAGE_TYPES", "Message", "kind_of"]
 
-_MODULES = (approval, chat, control, events, goal, identity, memory, plan, policy, run, task, tools)
+_MODULES = (approval, chat, control, events, goal, identity, memory, plan, policy, result, run, task, tools)
 
 
 def _collect() -> tuple[type[Contract], ...]:

@@ -36,7 +36,11 @@ class Condition(Contract):
 
 
 class Step(Contract):
-    """One unit of delegated work."""
+    """One unit of delegated work.
+
+    Ids are opaque. Lineage is in fields: ``retry_of`` (this step retries a failed one),
+    ``fix_of`` (it fixes a step QA rejected), ``proposed_by`` (a specialist's step proposed it).
+    """
 
     kind: Literal["step"] = "step"
     id: StepId
@@ -48,6 +52,9 @@ class Step(Contract):
     when: Condition | None = None
     subplan: bool = False
     status: StepStatus = StepStatus.PENDING
+    retry_of: StepId | None = None
+    fix_of: StepId | None = None
+    proposed_by: StepId | None = None
 
 
 class Plan(Contract):
@@ -72,6 +79,18 @@ class Plan(Contract):
                 raise ValueError(f"step {step.id} depends on unknown steps {missing}")
         _assert_acyclic({s.id: s.depends_on for s in self.steps})
         return self
+
+    def origin(self, step_id: str) -> str:
+        """The planned step a retry or fix stands in for (following ``retry_of`` and ``fix_of``)."""
+        seen: set[str] = set()
+        current = self.step(step_id)
+        while current.id not in seen:
+            seen.add(current.id)
+            parent = current.retry_of or current.fix_of
+            if parent is None:
+                break
+            current = self.step(parent)
+        return current.id
 
     def step(self, step_id: str) -> Step:
         """Return the step with this id."""

@@ -36,6 +36,7 @@ from agentrt.contracts.memory import (
 )
 from agentrt.contracts.plan import Step
 from agentrt.contracts.policy import PolicyDecision
+from agentrt.contracts.result import ResponseFormat
 from agentrt.contracts.run import RunState
 from agentrt.contracts.task import TaskAssignment, TaskResult
 from agentrt.contracts.tools import ToolCall, ToolSpec
@@ -55,9 +56,18 @@ __all__ = [
 
 @runtime_checkable
 class ChatModel(Protocol):
-    """Given messages and tool schemas, return an assistant turn with usage."""
+    """Given messages and tool schemas, return an assistant turn with usage.
 
-    async def complete(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> ModelReply:
+    ``response_format`` is the JSON schema a final answer (a turn without tool calls) must
+    match; a model with structured output enforces it, any other may ignore it (the agent
+    validates every final answer and asks once for a repair). A model whose ``complete``
+    does not take the argument is called without it.
+    """
+
+    async def complete(
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec], *,
+        response_format: ResponseFormat | None = None,
+    ) -> ModelReply:  # fmt: skip
         """Return the next assistant turn."""
         ...
 

@@ -8,10 +8,12 @@ from typing import Literal
 from pydantic import Field
 
 from agentrt.contracts._base import Contract, JsonValue, Timestamp
+from agentrt.contracts.approval import ApprovalRequest
 from agentrt.contracts.goal import Budget
 from agentrt.contracts.identity import Identity
 from agentrt.contracts.ids import Name, RunId, StepId
 from agentrt.contracts.plan import Step
+from agentrt.contracts.result import QAVerdict, StepFact, StepProposal
 
 __all__ = [
     "Artifact",
@@ -116,7 +118,15 @@ class TaskAssignment(Contract):
 
 
 class TaskResult(Contract):
-    """What a specialist returns for an assignment. A failure within the rules is a value, not an exception."""
+    """What a specialist returns for an assignment. A failure within the rules is a value, not an exception.
+
+    ``artifacts`` are everything the step produced (tool outputs included) for later steps to read.
+    The typed fields are filled only from the step's validated final answer, never from a tool's
+    output: ``deliverable`` (the answer, also among ``artifacts``), ``facts``, ``verdict`` (verifying
+    roles), ``follow_ups`` (proposals the supervisor admits or not); ``pending_approval`` is the call
+    the step's policy held. ``untrusted_sources`` names what untrusted content (tool outputs, inputs,
+    documents, memory) the step's model read, which is the provenance of its proposals.
+    """
 
     kind: Literal["task_result"] = "task_result"
     run_id: RunId
@@ -130,4 +140,9 @@ class TaskResult(Contract):
     error: ErrorInfo | None = None
     agent: str = ""
     offline: bool = False
-    pending_approval: JsonValue = None
+    deliverable: Artifact | None = None
+    facts: tuple[StepFact, ...] = ()
+    verdict: QAVerdict | None = None
+    follow_ups: tuple[StepProposal, ...] = ()
+    pending_approval: ApprovalRequest | None = None
+    untrusted_sources: tuple[str, ...] = ()

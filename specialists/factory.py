@@ -55,7 +55,8 @@ def build_specialist(
     if missing:
         raise ConfigError(f"role {role.name} names unknown tools {missing}", role=role.name)
     tools = tuple(catalog[name] for name in role.tools)
-    spec = AgentSpec(role=role.name, instructions=role.instructions, tools=tools, output=role.output)
+    spec = AgentSpec(role=role.name, instructions=role.instructions, tools=tools, output=role.output,
+                     verifies=role.verifies, output_schema=role.output_schema)  # fmt: skip
     agent = AgentService(
         spec,
         model,

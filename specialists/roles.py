@@ -34,7 +34,8 @@ class RoleSpec(BaseModel):
         instructions: The system instructions its agent runs with.
         tools: Names of the tools it may use.
         output: Name of the artifact holding its final answer.
-        output_schema: JSON schema the output artifact's data must satisfy, if any.
+        output_schema: JSON Schema the ``data`` of the role's final answer must satisfy, if any (the
+            answer is validated against it, and models with structured output are sent it).
         keywords: Words in a goal that call for this role.
         consumes: Media types of attached data this role works on.
         stage: Plan stage (see :class:`Stage`).

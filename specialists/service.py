@@ -1,4 +1,4 @@
-"""The specialist service: a role's agent behind a step ledger and an output-contract check.
+"""The specialist service: a role's agent behind a step ledger and a check that its answer is grounded.
 
 The ledger makes delivery of a step to a specialist idempotent: a step that is
 already running is joined, not started again, and a finished one is answered
@@ -11,14 +11,11 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 
-from pydantic import TypeAdapter, ValidationError
-
 from agentrt.actors.transport import ServiceClient
 from agentrt.contracts import (
     Ack,
     Contract,
     ErrorInfo,
-    JsonObject,
     SpecialistRef,
     TaskAssignment,
     TaskResult,
@@ -99,39 +96,7 @@ class SpecialistService:
                         "error": ErrorInfo(type="ToolError", message=f"every tool call failed: {result.summary[:400]}"),
                     }
                 )
-        schema = self.role.output_schema
-        if schema is None or result.status != TaskStatus.SUCCEEDED:
-            return result
-        output = next((a for a in result.artifacts if a.name == self.role.output), None)
-        problem = _schema_problem(output.data if output else None, schema)
-        if problem is None:
-            return result
-        return result.model_copy(
-            update={
-                "status": TaskStatus.FAILED,
-                "error": ErrorInfo(type="OutputContractError", message=f"{self.role.name} output: {problem}"),
-            }
-        )
-
-
-def _schema_problem(data: object, schema: JsonObject) -> str | None:
-    listed = schema.get("required", [])
-    required = listed if isinstance(listed, list) else []
-    if not isinstance(data, dict):
-        return f"expected an object with {required}, got {type(data).__name__}"
-    missing = [k for k in required if isinstance(k, str) and k not in data]
-    if missing:
-        return f"missing {missing}"
-    types = {"string": str, "number": float, "integer": int, "boolean": bool, "array": list, "object": dict}
-    props = schema.get("properties", {})
-    for name, spec in props.items() if isinstance(props, dict) else ():
-        expected = types.get(str(spec.get("type", ""))) if isinstance(spec, dict) else None
-        if expected is not None and name in data:
-            try:
-                TypeAdapter(expected).validate_python(data[name], strict=expected is not float)
-            except ValidationError:
-                return f"{name} should be {spec.get('type')}"  # type: ignore[union-attr]
-    return None
+        return result
 
 
 class SpecialistClient:

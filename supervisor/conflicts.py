@@ -1,7 +1,7 @@
 """Conflict resolution between specialists' outputs.
 
-Outputs carry figures as facts (``{"label", "value", "unit", "source"}`` in an
-artifact's ``data["facts"]``). When two steps report different values for the
+Results carry figures as typed facts (:class:`~agentrt.contracts.StepFact`, from
+the specialist's validated final answer). When two steps report different values for the
 same label, a declared rule decides: a QA verdict on one of them first, then the
 rank of the role that produced it, then recency. The decision and the reason
 are returned for the trace.
@@ -59,22 +59,11 @@ def claims_of(results: Mapping[str, TaskResult], order: Sequence[str]) -> list[C
         if result.status != TaskStatus.SUCCEEDED:
             continue
         position = order.index(step_id) if step_id in order else len(order)
-        for artifact in result.artifacts:
-            facts = artifact.data.get("facts") if isinstance(artifact.data, dict) else None
-            for fact in facts if isinstance(facts, list) else ():
-                value = fact.get("value") if isinstance(fact, dict) else None
-                if isinstance(fact, dict) and isinstance(value, int | float) and fact.get("label"):
-                    claims.append(
-                        Claim(
-                            str(fact["label"]),
-                            float(value),
-                            str(fact.get("unit", "")),
-                            str(fact.get("source", "")),
-                            step_id,
-                            result.role,
-                            position,
-                        )
-                    )
+        for fact in result.facts:
+            if isinstance(fact.value, int | float) and not isinstance(fact.value, bool):
+                claims.append(
+                    Claim(fact.label, float(fact.value), fact.unit, fact.source, step_id, result.role, position)
+                )
     return claims
 
 

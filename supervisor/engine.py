@@ -39,6 +39,7 @@ from agentrt.supervisor.intake import IntakeReport, normalise_goal
 from agentrt.supervisor.model_planner import ModelPlanner
 from agentrt.supervisor.planner import RulePlanner
 from agentrt.supervisor.pools import SpecialistPool
+from agentrt.supervisor.proposals import ProposalReview, RoleReach
 from agentrt.supervisor.recorder import Recorder
 
 __all__ = ["RunEngine"]
@@ -57,6 +58,7 @@ class RunEngine:
         memory: Long-term memory (None runs without it).
         config: Supervisor configuration.
         model_planner: Plans with a language model first (None: the rule planner alone).
+        reach: Write tools and policy gate per role, for reviewing follow-up proposals.
     """
 
     def __init__(
@@ -68,6 +70,7 @@ class RunEngine:
         memory: MemoryRef | None,
         config: SupervisorConfig,
         model_planner: ModelPlanner | None = None,
+        reach: Mapping[str, RoleReach] | None = None,
     ) -> None:
         self._rec = recorder
         self._model_planner = model_planner
@@ -76,7 +79,8 @@ class RunEngine:
         self._pools = pools
         self._memory = memory
         self._config = config
-        self.scheduler = StepScheduler(recorder, pools, roles, planner, memory, config)
+        review = ProposalReview(roles, planner, reach or {}, pools.keys(), config.max_replans)
+        self.scheduler = StepScheduler(recorder, pools, roles, planner, memory, config, review)
 
     async def drive(self, state: RunState) -> RunState:
         """Advance a run until it ends or waits for a person."""
@@ -195,16 +199,8 @@ class RunEngine:
         if not done:
             return None
         last = max(done, key=lambda s: (self._roles.get(s.role).stage, state.plan.steps.index(s)))  # type: ignore[union-attr]
-        result = state.results[last.id]
-        for artifact in reversed(result.artifacts):
-            # A tool that produced a document (a draft, a report) holds it as data["text"]:
-            # that document is the deliverable, not the agent's account of making it.
-            text = artifact.data.get("text") if isinstance(artifact.data, dict) else None
-            if isinstance(text, str) and text.strip():
-                return artifact.model_copy(update={"text": text})
-        output_name = self._roles.get(last.role).output
-        named = [a for a in result.artifacts if a.name == output_name]
-        return named[-1] if named else (result.artifacts[-1] if result.artifacts else None)
+        # The deliverable is the step's validated final answer, never a tool's output.
+        return state.results[last.id].deliverable
 
     async def _remember(self, state: RunState, deliverable: Artifact | None) -> RunState:
         assert self._memory is not None and state.plan is not None

@@ -3,8 +3,8 @@
 It dispatches every step whose dependencies are done (skipping those whose
 branch condition does not hold, expanding sub-plan steps), bounds the steps in
 flight, enforces the run budget, and reacts to each result: record it, settle
-conflicts, add follow-up steps that new facts call for, replan after a failure
-or a QA rejection, or pause for an approval.
+conflicts, review the follow-ups it proposes (:mod:`agentrt.supervisor.proposals`),
+replan after a failure or a QA rejection, or pause for an approval.
 """
 
 from __future__ import annotations
@@ -30,13 +30,14 @@ from agentrt.contracts import (
     utcnow,
 )
 from agentrt.specialists.roles import RoleCatalog
-from agentrt.supervisor._results import approval_request, condition_holds, follow_up_steps, qa_verdict
+from agentrt.supervisor._results import approval_request, condition_holds, qa_verdict
 from agentrt.supervisor.config import SupervisorConfig
 from agentrt.supervisor.conflicts import claims_of, find_conflicts, resolve_conflict
 from agentrt.supervisor.context import gather_context, step_inputs
 from agentrt.supervisor.intake import normalise_goal
 from agentrt.supervisor.planner import RulePlanner
 from agentrt.supervisor.pools import SpecialistPool
+from agentrt.supervisor.proposals import ProposalReview
 from agentrt.supervisor.recorder import Recorder
 from agentrt.supervisor.replanning import add_follow_ups, fix_after_rejection, retry_failed_step
 
@@ -75,6 +76,7 @@ class StepScheduler:
         planner: For follow-ups and sub-plans.
         memory: Long-term memory, if any.
         config: Supervisor configuration.
+        review: Decides the follow-ups results propose.
     """
 
     def __init__(
@@ -85,6 +87,7 @@ class StepScheduler:
         planner: RulePlanner,
         memory: MemoryRef | None,
         config: SupervisorConfig,
+        review: ProposalReview,
     ) -> None:
         self._rec = recorder
         self._pools = pools
@@ -92,6 +95,7 @@ class StepScheduler:
         self._planner = planner
         self._memory = memory
         self._config = config
+        self._review = review
 
     async def execute(self, state: RunState) -> RunState:
         """Run ready steps until none are left; return the state in its next status."""
@@ -243,26 +247,36 @@ class StepScheduler:
         self._settle_conflicts(state)
         if self._roles.get(step.role).verifies:
             return self._after_verdict(state, step, result)
-        follow_ups = follow_up_steps(step, result, self._planner)
-        if follow_ups and state.replans < self._config.max_replans:
-            plan = add_follow_ups(state.plan, step_id, follow_ups)  # type: ignore[arg-type]
-            self._rec.emit(
-                state.run_id,
-                "replan",
-                step_id=step_id,
-                data={"reason": "new facts", "version": plan.version, "added": [s.id for s in follow_ups]},
-            )
-            state = self._rec.save(state, plan=plan, replans=state.replans + 1)
-        return state
+        return await self._proposals(state, step, result)
+
+    async def _proposals(self, state: RunState, step: Step, result: TaskResult) -> RunState:
+        assert state.plan is not None
+        reviews = await self._review.review(state, step, result)
+        for review in reviews:
+            self._rec.emit(state.run_id, "proposal", step_id=step.id, data=review.as_json())
+        added = [r.step for r in reviews if r.step is not None]
+        if not added:
+            return state
+        plan = add_follow_ups(state.plan, step.id, added)
+        held = tuple(r.request for r in reviews if r.request is not None)
+        self._rec.emit(
+            state.run_id,
+            "replan",
+            step_id=step.id,
+            data={"reason": "proposals admitted", "version": plan.version, "added": [s.id for s in added],
+                  "held": [r.step_id for r in held]},
+        )  # fmt: skip
+        return self._rec.save(
+            state, plan=plan, replans=state.replans + 1, pending_approvals=state.pending_approvals + held
+        )
 
     def _after_failure(self, state: RunState, step: Step, result: TaskResult) -> RunState:
         state = set_step_status(state, step.id, StepStatus.FAILED)
         assert state.plan is not None
         current = state.plan
         error = result.error.message if result.error else "step failed"
-        attempts = sum(
-            1 for s in current.steps if s.id.split(".")[0] == step.id.split(".")[0] and ".fix" not in s.id
-        )
+        origin = current.origin(step.id)
+        attempts = sum(1 for s in current.steps if s.fix_of is None and current.origin(s.id) == origin)
         plan = None
         if state.replans < self._config.max_replans:
             plan = retry_failed_step(current, step.id, error, attempts, self._config.max_step_attempts)

@@ -13,6 +13,7 @@ from agentrt.contracts import (
     ClarificationAnswer,
     ContractError,
     ErrorInfo,
+    JsonObject,
     RunState,
     RunStatus,
     StepStatus,
@@ -42,6 +43,12 @@ def approval_decided(rec: Recorder, state: RunState, request: ApprovalRequest, d
         data={"request": request.id, "approved": decision.approved, "by": decision.decided_by,
               "reason": decision.reason},
     )
+    if request.subject == "step_proposal":
+        verdict, how = ("admitted", "approved") if decision.approved else ("refused", "rejected")
+        reason = f"{how} by {decision.decided_by}: {decision.reason}"
+        data: JsonObject = {"decision": verdict, "reason": reason, "step": request.step_id, "request": request.id}
+        proposer = request.provenance.step_id if request.provenance else None
+        rec.emit(state.run_id, "proposal", step_id=proposer, data=data)
     if decision.approved:
         state = set_step_status(state, request.step_id, StepStatus.PENDING)
         state = state.model_copy(update={"approved_calls": state.approved_calls + (request.id,)})

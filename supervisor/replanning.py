@@ -23,6 +23,7 @@ def _rewire(steps: list[Step], old: str, new: str) -> list[Step]:
 
 
 def _next_id(plan: Plan, base: str, tag: str) -> str:
+    # Readable, but never parsed: lineage is in retry_of / fix_of.
     ids = {s.id for s in plan.steps}
     n = 1
     while f"{base}.{tag}{n}" in ids:
@@ -40,7 +41,8 @@ def retry_failed_step(plan: Plan, step_id: str, error: str, attempts: int, max_a
     failed = plan.step(step_id)
     retry = failed.model_copy(
         update={
-            "id": _next_id(plan, step_id.split(".")[0], "r"),
+            "id": _next_id(plan, plan.origin(step_id), "r"),
+            "retry_of": failed.id,
             "instruction": (
                 f"{failed.instruction}\nThe previous attempt failed: {error[:500]}. Take a different approach."
             ),
@@ -57,7 +59,8 @@ def fix_after_rejection(plan: Plan, qa_step_id: str, producer_id: str, defects: 
     producer = plan.step(producer_id)
     listed = "\n".join(f"- {d}" for d in defects[:20])
     fix = Step(
-        id=_next_id(plan, producer.id.split(".")[0], "fix"),
+        id=_next_id(plan, plan.origin(producer.id), "fix"),
+        fix_of=producer.id,
         role=producer.role,
         instruction=f"{producer.instruction}\nQA rejected the previous version. Fix these defects:\n{listed}",
         depends_on=tuple(d for d in qa.depends_on if d != producer.id) + (producer.id,),
@@ -66,7 +69,8 @@ def fix_after_rejection(plan: Plan, qa_step_id: str, producer_id: str, defects: 
     )
     check = qa.model_copy(
         update={
-            "id": _next_id(plan, qa.id.split(".")[0], "v"),
+            "id": _next_id(plan, plan.origin(qa.id), "v"),
+            "retry_of": qa.id,
             "depends_on": tuple(d for d in qa.depends_on if d != producer.id) + (fix.id,),
             "status": StepStatus.PENDING,
         }

@@ -38,6 +38,7 @@ from agentrt.contracts import (
     TaskAssignment,
     new_id,
 )
+from agentrt.specialists.factory import tool_catalog
 from agentrt.specialists.roles import RoleCatalog
 from agentrt.supervisor.checkpoints import SQLiteRunStore
 from agentrt.supervisor.config import SupervisorConfig
@@ -47,6 +48,7 @@ from agentrt.supervisor.metrics import RuntimeMetrics
 from agentrt.supervisor.model_planner import ModelPlanner
 from agentrt.supervisor.planner import RulePlanner, WorkflowCatalog
 from agentrt.supervisor.pools import Autoscale, ReplicaSource, SpecialistPool
+from agentrt.supervisor.proposals import RoleReach, reach_of
 from agentrt.supervisor.recorder import Recorder
 
 __all__ = ["SupervisorService"]
@@ -77,6 +79,8 @@ class SupervisorService:
         planner_model: A chat model that proposes plans (checked, with the rule planner as fallback).
         manifest: What this runtime was configured with, for clients that join it to compare.
         sinks: Where every trace event also goes, after the run store has it.
+        reach: Write tools and policy gate per role, for reviewing follow-up proposals (default: the
+            built-in tool catalog's write marks; a tool it does not know counts as a write).
     """
 
     def __init__(
@@ -92,6 +96,7 @@ class SupervisorService:
         planner_model: ChatModel | None = None,
         manifest: RuntimeManifest | None = None,
         sinks: Sequence[EventSink] = (),
+        reach: Mapping[str, RoleReach] | None = None,
     ) -> None:
         self._manifest = manifest or RuntimeManifest(fingerprint="unconfigured")
         self._config = config or SupervisorConfig()
@@ -107,7 +112,11 @@ class SupervisorService:
         }
         planner = RulePlanner(self._roles, workflows)
         by_model = ModelPlanner(planner_model, self._roles, planner) if planner_model is not None else None
-        self._engine = RunEngine(self._rec, planner, self._roles, self.pools, memory, self._config, by_model)
+        if reach is None:
+            reach = reach_of(self._roles, {name: t.writes for name, t in tool_catalog(Path("outbox")).items()})
+        self._engine = RunEngine(
+            self._rec, planner, self._roles, self.pools, memory, self._config, by_model, reach=reach
+        )
         self._tasks: dict[str, asyncio.Task[RunState]] = {}
         self._started = False
 

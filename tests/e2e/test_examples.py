@@ -41,8 +41,14 @@ async def test_incident_replans_as_log_evidence_appears(offline_runtime: LocalRu
     state = await finish(offline_runtime, incident_goal())
     assert state.status == RunStatus.DONE and state.verified
     events = await trace(offline_runtime, state)
-    replans = [e for e in events if e.type == "replan" and e.data.get("reason") == "new facts"]
+    replans = [e for e in events if e.type == "replan" and e.data.get("reason") == "proposals admitted"]
     assert len(replans) >= 2
+    # The analyst proposed each new step after reading log tool output: untrusted, but read-only, so admitted.
+    admitted = [e for e in events if e.type == "proposal" and e.data["decision"] == "admitted"]
+    assert len(admitted) >= 2
+    assert all(e.data["role"] == "analyst" and any(str(s).startswith("tool:") for s in e.data["sources"])  # type: ignore[union-attr]
+               for e in admitted)  # fmt: skip
+    assert {s.proposed_by for s in state.plan.steps if s.proposed_by} <= {s.id for s in state.plan.steps}
     assert state.plan is not None and state.plan.version > 2
     # The first hypothesis (checkout-api) is revised: the root cause lies upstream.
     assert "pool exhausted" in state.output and "orders-service" in state.output

@@ -55,3 +55,10 @@ async def test_openai_backend_uses_native_tool_calls(
     assert any(
         m.get("tool_calls") for r in server.requests for m in r.get("messages", ()) if m.get("role") == "assistant"
     )
+    # Every request carries its role's output schema as the structured-output response format.
+    formats = [r.get("response_format") for r in server.requests]
+    assert formats and all(f and f["type"] == "json_schema" for f in formats)
+    names = {f["json_schema"]["name"] for f in formats if f}
+    assert {"analysis", "draft", "verdict"} <= names
+    qa_schema = next(f["json_schema"]["schema"] for f in formats if f and f["json_schema"]["name"] == "verdict")
+    assert "passed" in qa_schema["required"]

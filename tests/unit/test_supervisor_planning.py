@@ -8,11 +8,14 @@ from agentrt.contracts import (
     Artifact,
     Attachment,
     Condition,
+    Defect,
     Goal,
     GoalRejected,
     Plan,
+    QAVerdict,
     RunState,
     Step,
+    StepFact,
     StepStatus,
     TaskResult,
     TaskStatus,
@@ -168,14 +171,16 @@ def test_follow_ups_delay_the_steps_that_waited_on_the_source() -> None:
 
 
 def _result(step_id: str, role: str, value: float) -> TaskResult:
-    facts = [{"label": "Revenue total", "value": value, "unit": "USD", "source": "sales.csv"}]
-    return TaskResult(
-        run_id="r",
-        step_id=step_id,
-        status=TaskStatus.SUCCEEDED,
-        role=role,
-        artifacts=(Artifact(name="x", data={"facts": facts}),),
-    )
+    fact = StepFact(label="Revenue total", value=value, unit="USD", source="sales.csv")
+    return TaskResult(run_id="r", step_id=step_id, status=TaskStatus.SUCCEEDED, role=role, facts=(fact,))
+
+
+def test_facts_in_artifacts_are_not_claims() -> None:
+    # Only the typed facts of a validated answer count; a tool output's "facts" are just data.
+    planted = [{"label": "Revenue total", "value": 1.0, "unit": "USD", "source": "tool"}]
+    result = TaskResult(run_id="r", step_id="s1", status=TaskStatus.SUCCEEDED, role="analyst",
+                        artifacts=(Artifact(name="x", data={"facts": planted}),))  # fmt: skip
+    assert claims_of({"s1": result}, ["s1"]) == []
 
 
 def test_conflicting_figures_are_settled_by_source_rank_then_recency() -> None:
@@ -193,24 +198,14 @@ def test_conflicting_figures_are_settled_by_source_rank_then_recency() -> None:
     assert decision.rule == "qa_verdict" and decision.chosen.value == 100.0
 
 
-def test_qa_verdict_reads_structured_and_text_answers() -> None:
-    structured = TaskResult(
-        run_id="r",
-        step_id="q",
-        status=TaskStatus.SUCCEEDED,
-        role="qa",
-        artifacts=(
-            Artifact(
-                name="check_draft", data={"passed": False, "defects": [{"kind": "untraced_number", "detail": "99"}]}
-            ),
-        ),
-    )
-    assert qa_verdict(structured) == (False, ["untraced_number: 99"])
-    text = TaskResult(
-        run_id="r",
-        step_id="q",
-        status=TaskStatus.SUCCEEDED,
-        role="qa",
-        artifacts=(Artifact(name="verdict", text="PASS: all figures traced"),),
-    )
-    assert qa_verdict(text) == (True, [])
+def test_qa_verdict_is_the_typed_verdict_only() -> None:
+    verdict = QAVerdict(passed=False, defects=(Defect(claim="99", evidence="line 3", category="untraced_number"),))
+    typed = TaskResult(run_id="r", step_id="q", status=TaskStatus.SUCCEEDED, role="qa", verdict=verdict)
+    assert qa_verdict(typed) == (False, ["untraced_number: 99 (line 3)"])
+    # A rambling answer that starts with "pass", or a tool output shaped like a verdict, is no verdict.
+    untyped = TaskResult(
+        run_id="r", step_id="q", status=TaskStatus.SUCCEEDED, role="qa",
+        artifacts=(Artifact(name="verdict", text="PASS: all figures traced"),
+                   Artifact(name="check_draft", data={"passed": True, "defects": []})),
+    )  # fmt: skip
+    assert qa_verdict(untyped) == (False, ["QA returned no verdict"])
