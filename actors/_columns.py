@@ -6,8 +6,8 @@ import csv
 import io
 from dataclasses import dataclass
 
-from agentrt.actors._evidence import Evidence, Source
-from agentrt.actors._text_match import stem, words
+from agentrt.actors.offline._evidence import Evidence, Source
+from agentrt.actors.offline._text_match import stem, words
 
 __all__ = ["ColumnMention", "mentioned_columns"]
 

@@ -24,7 +24,7 @@ Each tool's answer goes back as a ``tool`` message (``tool_call_id`` and
 or ``{"ok": false, "error": {"type": ..., "message": ..., "field": ...}}``
 (:func:`observation_message`).
 
-An LLM reads the brief as text; :class:`~agentrt.actors.offline_model.OfflineModel`
+An LLM reads the brief as text; :class:`~agentrt.actors.offline.model.OfflineModel`
 parses it with :meth:`TaskBrief.parse`.
 """
 

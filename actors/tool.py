@@ -8,7 +8,8 @@ description (and the per-argument descriptions). Give the tools to a role
 through :class:`~agentrt.actors.agent.AgentSpec`; nothing in the package needs to
 change::
 
-    from agentrt.actors import AgentService, AgentSpec, OfflineModel, PolicyRule, RuleGate, tool
+    from agentrt.actors import AgentService, AgentSpec, PolicyRule, RuleGate, tool
+    from agentrt.actors.offline import OfflineModel
 
     @tool(output="rates")
     async def fetch_rates(base: str) -> dict[str, float]:

@@ -38,6 +38,7 @@ class ActorOptions(BaseModel):
     lifetime: Literal["detached", "non_detached"] | None = None
     get_if_exists: bool = False
     scheduling_strategy: str | None = None
+    node_affinity: str | None = None
     resources: dict[str, float] = Field(default_factory=dict)
 
     def ray_options(self) -> dict[str, Any]:
@@ -52,6 +53,11 @@ class ActorOptions(BaseModel):
             value = getattr(self, key)
             if value is not None:
                 opts[key] = value
+        if self.node_affinity is not None:
+            # Soft: the actor goes to that node while it is alive, elsewhere once it is gone.
+            from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+            opts["scheduling_strategy"] = NodeAffinitySchedulingStrategy(self.node_affinity, soft=True)
         if self.resources:
             opts["resources"] = dict(self.resources)
         if self.get_if_exists:

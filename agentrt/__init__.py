@@ -30,10 +30,10 @@ from agentrt._lazy import lazy_names
 if TYPE_CHECKING:
     from agentrt.actors.agent import AgentService
     from agentrt.actors.agent_spec import AgentSpec
-    from agentrt.actors.offline_model import OfflineModel
-    from agentrt.actors.openai_model import OpenAIChatModel, OpenAIModelConfig
+    from agentrt.actors.offline.model import OfflineModel
+    from agentrt.actors.openai_backend.model import OpenAIChatModel, OpenAIModelConfig
     from agentrt.actors.policy import AllowAll, PolicyRule, RuleGate
-    from agentrt.actors.scripted_model import ScriptedModel
+    from agentrt.actors.testing.scripted import ScriptedModel
     from agentrt.actors.tool import Tool, ToolContext, tool
     from agentrt.cluster.async_client import AsyncClient
     from agentrt.cluster.client import Client, RunHandle
@@ -83,13 +83,13 @@ __all__ = [
 _WHERE = {
     "AgentService": "agentrt.actors.agent",
     "AgentSpec": "agentrt.actors.agent_spec",
-    "OfflineModel": "agentrt.actors.offline_model",
-    "OpenAIChatModel": "agentrt.actors.openai_model",
-    "OpenAIModelConfig": "agentrt.actors.openai_model",
+    "OfflineModel": "agentrt.actors.offline.model",
+    "OpenAIChatModel": "agentrt.actors.openai_backend.model",
+    "OpenAIModelConfig": "agentrt.actors.openai_backend.model",
     "AllowAll": "agentrt.actors.policy",
     "PolicyRule": "agentrt.actors.policy",
     "RuleGate": "agentrt.actors.policy",
-    "ScriptedModel": "agentrt.actors.scripted_model",
+    "ScriptedModel": "agentrt.actors.testing.scripted",
     "Tool": "agentrt.actors.tool",
     "ToolContext": "agentrt.actors.tool",
     "tool": "agentrt.actors.tool",

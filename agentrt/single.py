@@ -24,7 +24,7 @@ from pathlib import Path
 
 from agentrt.actors.agent import AgentService
 from agentrt.actors.agent_spec import AgentSpec
-from agentrt.actors.offline_model import OfflineModel
+from agentrt.actors.offline.model import OfflineModel
 from agentrt.cluster.attachments import attachment_from_path
 from agentrt.contracts import (
     Artifact,

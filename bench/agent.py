@@ -20,20 +20,16 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from agentrt.actors import (
-    AgentService,
-    AgentSpec,
-    OfflineModel,
+from agentrt.actors import AgentService, AgentSpec, ToolContext, WriteLedger, tool
+from agentrt.actors.offline import OfflineModel
+from agentrt.actors.openai_backend import (
     OpenAIChatModel,
     OpenAIModelConfig,
     OpenAIProtocolServer,
     ServerReply,
-    ToolContext,
-    ToolRegistry,
-    ToolRunner,
-    WriteLedger,
-    tool,
 )
+from agentrt.actors.tool_registry import ToolRegistry
+from agentrt.actors.tool_runner import ToolRunner
 from agentrt.contracts import Artifact, ChatMessage, Identity, Step, TaskAssignment, ToolCall
 
 CALLER = Identity(tenant="bench", agent="analyst-1")

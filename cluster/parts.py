@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from agentrt.actors import OfflineModel, OpenAIChatModel, Tool
+from agentrt.actors import Tool
+from agentrt.actors.offline import OfflineModel
+from agentrt.actors.openai_backend import OpenAIChatModel
 from agentrt.cluster.config_files import load_roles, load_workflow
 from agentrt.cluster.settings import ModelSettings
 from agentrt.contracts import ChatModel, ConfigError, EventSink, PolicyGate, RunStore, RuntimeManifest
@@ -51,6 +53,7 @@ __all__ = [
     "embedder_config",
     "manifest_of",
     "memory_config",
+    "offline_roles",
     "refused",
     "replicas_of",
     "role_catalog",
@@ -121,6 +124,19 @@ def build_model(choice: object) -> ChatModel:
 def role_model(config: RuntimeConfig, role: str) -> object:
     """The model choice of one role (its own, else the runtime's)."""
     return config.role_models.get(role, config.model)
+
+
+def offline_roles(config: RuntimeConfig, roles: RoleCatalog) -> tuple[str, ...]:
+    """The roles whose model is the offline model (a factory's model is not built to find out: not offline)."""
+
+    def offline(choice: object) -> bool:
+        if isinstance(choice, str):
+            choice = ModelSettings().from_spec(choice)
+        if isinstance(choice, ModelSettings):
+            return choice.openai_config() is None
+        return isinstance(choice, OfflineModel)
+
+    return tuple(r.name for r in roles if offline(role_model(config, r.name)))
 
 
 _LOADED: dict[str, str] = {}

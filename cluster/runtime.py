@@ -249,6 +249,11 @@ class SpecialistFactory:
                              MemoryClient(_client(MEMORY_ACTOR, cfg.namespace)), f"{name}@{node}", self.tools)
 
 
+def _spread_node(index: int) -> str | None:
+    nodes = sorted(n["NodeID"] for n in ray.nodes() if n.get("Alive") and n.get("Resources", {}).get("CPU", 0) > 0)
+    return nodes[index % len(nodes)] if nodes else None
+
+
 @dataclass
 class RayReplicaSource:
     """Starts specialist replicas as named Ray actors (implements supervisor.pools.ReplicaSource)."""
@@ -260,9 +265,12 @@ class RayReplicaSource:
 
     async def start_replica(self, role: str, index: int) -> SpecialistRef:
         """Start (or find) the replica actor and return a client of it."""
-        strategy = "SPREAD" if self.config.spread else None
         name = replica_name(role, index, self.fingerprint)
-        options = self.config.options(name, scheduling_strategy=strategy, max_concurrency=32)
+        options = self.config.options(name, max_concurrency=32)
+        if self.config.spread:
+            # Replica i goes to the i-th live node (round robin): Ray's own SPREAD is best effort
+            # and may put a whole pool on one node.
+            options = options.model_copy(update={"node_affinity": _spread_node(index)})
         if self.config.detached:
             # Replicas outlive a supervisor restart (a non-detached actor dies with its creator),
             # so the steps they run survive it; Runtime.stop_actors removes them.
@@ -307,6 +315,7 @@ def build_supervisor(config: RuntimeConfig, source: object, memory: object, mani
         manifest=manifest,
         sinks=sinks,
         reach=reach_of(roles, {name: t.writes for name, t in catalog.items()}, gates),
+        offline_roles=parts.offline_roles(config, roles),
     )
 
 

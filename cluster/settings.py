@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from agentrt.actors.openai_model import OpenAIModelConfig
+from agentrt.actors.openai_backend.model import OpenAIModelConfig
 from agentrt.contracts import ConfigError
 
 __all__ = ["DEFAULT_NAMESPACE", "EnvSettings", "ModelSettings", "default_user", "settings_from_env"]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from pydantic import BaseModel, ConfigDict, Field
+import jsonschema
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agentrt.contracts import ConfigError, JsonObject, Name
 
@@ -54,6 +55,17 @@ class RoleSpec(BaseModel):
     consumes: tuple[str, ...] = ()
     stage: int = Field(default=Stage.ANALYZE, ge=0, le=3)
     replicas: int = Field(default=1, ge=0, le=256)
+
+    @field_validator("output_schema")
+    @classmethod
+    def _valid_schema(cls, schema: JsonObject | None) -> JsonObject | None:
+        if schema is not None:
+            validator = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+            try:
+                validator.check_schema(schema)
+            except jsonschema.SchemaError as exc:
+                raise ValueError(f"output_schema is not valid JSON Schema: {exc.message}") from None
+        return schema
 
     @property
     def verifies(self) -> bool:

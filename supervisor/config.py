@@ -26,6 +26,11 @@ class SupervisorConfig(BaseModel):
         queue_per_replica: Queued steps per replica that trigger growth.
         planner: ``rules`` (the rule planner) or ``model`` (the OpenAI-compatible model proposes
             plans, checked by the rules, which take over when a plan is unusable).
+        instructions: How rule-planned steps are worded: ``auto`` words the steps of roles that run
+            the offline model for it (naming the columns, terms and draft settings it fills tool
+            arguments from) and gives every other role its clause of the goal as planned;
+            ``as_planned`` words no step; ``offline`` words every step (for an endpoint that serves
+            the offline model).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -41,3 +46,4 @@ class SupervisorConfig(BaseModel):
     autoscale_max: int = Field(default=8, ge=1, le=256)
     queue_per_replica: float = Field(default=1.0, gt=0)
     planner: Literal["rules", "model"] = "rules"
+    instructions: Literal["auto", "as_planned", "offline"] = "auto"

@@ -14,15 +14,18 @@ Two sources of plans:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentrt.contracts import Condition, ConfigError, Goal, Name, Plan, Step
 from agentrt.specialists.roles import RoleCatalog, RoleSpec, Stage
-from agentrt.supervisor.briefing import brief
 from agentrt.supervisor.intake import IntakeReport
 
-__all__ = ["DEFAULT_ACCEPTANCE", "RulePlanner", "StepTemplate", "WorkflowCatalog", "WorkflowSpec"]
+__all__ = ["DEFAULT_ACCEPTANCE", "InstructionWriter", "RulePlanner", "StepTemplate", "WorkflowCatalog", "WorkflowSpec"]
+
+InstructionWriter = Callable[[RoleSpec, str, Goal], str]
+"""Words a planned step for its role's model: ``(role, clause of the goal, goal) -> instruction``."""
 
 DEFAULT_ACCEPTANCE = (
     "every figure in the result is traced to an artifact or source",
@@ -99,11 +102,16 @@ class RulePlanner:
     Args:
         roles: The roles steps may be given to.
         workflows: Named workflows goals may ask for.
+        writer: Words a planned step's instruction for the model of its role (``(role, clause, goal)
+            -> instruction``); None gives every step its clause of the goal as planned.
     """
 
-    def __init__(self, roles: RoleCatalog, workflows: WorkflowCatalog | None = None) -> None:
+    def __init__(
+        self, roles: RoleCatalog, workflows: WorkflowCatalog | None = None, writer: InstructionWriter | None = None
+    ) -> None:
         self._roles = roles
         self._workflows = workflows or WorkflowCatalog()
+        self._writer = writer
 
     def plan(self, run_id: str, goal: Goal, intake: IntakeReport, prefix: str = "s") -> Plan:
         """Return the first plan of a run (or of a sub-plan when ``prefix`` differs)."""
@@ -173,7 +181,8 @@ class RulePlanner:
             earlier = tuple(
                 s.id for s in steps if role.stage >= Stage.COMPOSE and self._roles.get(s.role).stage < role.stage
             )
-            instruction = brief(role.stage, "; ".join(by_role[role.name]), goal)
+            clause = "; ".join(by_role[role.name])
+            instruction = self._writer(role, clause, goal) if self._writer is not None else clause
             steps.append(
                 Step(
                     id=f"{prefix}{i}",

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
+from agentrt.actors.offline.briefing import brief as offline_brief
 from agentrt.contracts import (
     Ack,
     ApprovalDecision,
@@ -39,14 +40,14 @@ from agentrt.contracts import (
     new_id,
 )
 from agentrt.specialists.factory import tool_catalog
-from agentrt.specialists.roles import RoleCatalog
+from agentrt.specialists.roles import RoleCatalog, RoleSpec
 from agentrt.supervisor.checkpoints import SQLiteRunStore
 from agentrt.supervisor.config import SupervisorConfig
 from agentrt.supervisor.engine import RunEngine
 from agentrt.supervisor.inputs import answered, approval_decided, cancelled
 from agentrt.supervisor.metrics import RuntimeMetrics
 from agentrt.supervisor.model_planner import ModelPlanner
-from agentrt.supervisor.planner import RulePlanner, WorkflowCatalog
+from agentrt.supervisor.planner import InstructionWriter, RulePlanner, WorkflowCatalog
 from agentrt.supervisor.pools import Autoscale, ReplicaSource, SpecialistPool
 from agentrt.supervisor.proposals import RoleReach, reach_of
 from agentrt.supervisor.recorder import Recorder
@@ -62,6 +63,17 @@ def _summary(state: RunState) -> RunSummary:
         goal=state.goal.text[:200],
         updated_at=state.updated_at,
     )
+
+
+def _writer(mode: str, offline_roles: Collection[str] | None) -> InstructionWriter | None:
+    if mode == "as_planned" or (mode == "auto" and offline_roles is not None and not offline_roles):
+        return None
+    worded = None if mode == "offline" else offline_roles
+
+    def write(role: RoleSpec, clause: str, goal: Goal) -> str:
+        return offline_brief(role.stage, clause, goal) if worded is None or role.name in worded else clause
+
+    return write
 
 
 class SupervisorService:
@@ -81,6 +93,8 @@ class SupervisorService:
         sinks: Where every trace event also goes, after the run store has it.
         reach: Write tools and policy gate per role, for reviewing follow-up proposals (default: the
             built-in tool catalog's write marks; a tool it does not know counts as a write).
+        offline_roles: The roles that run the offline model, whose steps the planner words for it
+            under ``config.instructions == "auto"`` (None: every role).
     """
 
     def __init__(
@@ -97,6 +111,7 @@ class SupervisorService:
         manifest: RuntimeManifest | None = None,
         sinks: Sequence[EventSink] = (),
         reach: Mapping[str, RoleReach] | None = None,
+        offline_roles: Collection[str] | None = None,
     ) -> None:
         self._manifest = manifest or RuntimeManifest(fingerprint="unconfigured")
         self._config = config or SupervisorConfig()
@@ -110,7 +125,7 @@ class SupervisorService:
             )
             for r in self._roles
         }
-        planner = RulePlanner(self._roles, workflows)
+        planner = RulePlanner(self._roles, workflows, _writer(self._config.instructions, offline_roles))
         by_model = ModelPlanner(planner_model, self._roles, planner) if planner_model is not None else None
         if reach is None:
             reach = reach_of(self._roles, {name: t.writes for name, t in tool_catalog(Path("outbox")).items()})

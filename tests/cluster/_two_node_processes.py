@@ -142,6 +142,7 @@ def serve_client(address: str, data_dir: str, namespace: str, base_url: str) -> 
 
     from agentrt.cluster.runtime import RuntimeConfig, connect
     from agentrt.cluster.settings import ModelSettings
+    from agentrt.supervisor.config import SupervisorConfig
 
     model = ModelSettings(kind="openai", base_url=base_url, api_key=SecretStr("test-key"), model="agentrt-test")
     config = RuntimeConfig(
@@ -149,6 +150,8 @@ def serve_client(address: str, data_dir: str, namespace: str, base_url: str) -> 
         data_dir=Path(data_dir),
         namespace=namespace,
         model=model,
+        # The endpoint serves the offline model: the planner words steps for it.
+        supervisor=SupervisorConfig(instructions="offline"),
         # The worker node is removed mid-run: the memory and the supervisor stay on the head.
         service_resources={"agentrt_head": 0.01},
     )

@@ -9,22 +9,17 @@ from pathlib import Path
 import pytest
 import ray
 
-from agentrt.actors import (
-    ActorOptions,
-    AgentService,
-    AgentSpec,
-    OfflineModel,
+from agentrt.actors import ActorOptions, AgentService, AgentSpec, WriteLedger, tool
+from agentrt.actors.host import spawn
+from agentrt.actors.offline import OfflineModel
+from agentrt.actors.openai_backend import (
     OpenAIChatModel,
     OpenAIModelConfig,
     OpenAIProtocolServer,
-    RemoteSpecialist,
-    ScriptedModel,
-    WriteLedger,
-    call,
     responder_for,
-    tool,
 )
-from agentrt.actors.host import spawn
+from agentrt.actors.remote import RemoteSpecialist
+from agentrt.actors.testing import ScriptedModel, call
 from agentrt.contracts import ActorLost, Artifact, Identity, SpecialistRef, Step, TaskAssignment, TaskStatus
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")

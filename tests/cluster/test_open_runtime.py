@@ -13,7 +13,8 @@ import pytest
 import ray
 
 from agentrt import Budget, RuntimeConfig, connect
-from agentrt.actors import OfflineModel, OpenAIProtocolServer, responder_for
+from agentrt.actors.offline import OfflineModel
+from agentrt.actors.openai_backend import OpenAIProtocolServer, responder_for
 from agentrt.cluster.cli import EXIT_OK, main
 from agentrt.cluster.demo import WEEKLY_SALES_FILES, WEEKLY_SALES_GOAL
 from agentrt.cluster.runtime import SUPERVISOR_ACTOR, Runtime

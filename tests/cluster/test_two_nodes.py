@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from agentrt.actors import OpenAIProtocolServer
+from agentrt.actors.openai_backend import OpenAIProtocolServer
 from tests.cluster._two_node_processes import REPO_ROOT, LineProcess
 from tests.e2e.conftest import ModelEndpoint
 

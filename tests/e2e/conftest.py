@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from agentrt.actors import OfflineModel, OpenAIProtocolServer, ServerReply, responder_for
+from agentrt.actors.offline import OfflineModel
+from agentrt.actors.openai_backend import OpenAIProtocolServer, ServerReply, responder_for
 from agentrt.cluster.local_runtime import LocalRuntime
 from agentrt.cluster.runtime import Runtime, RuntimeConfig, connect
 from agentrt.cluster.settings import ModelSettings
@@ -32,6 +33,7 @@ from agentrt.contracts import (
     RunState,
     RunSummary,
 )
+from agentrt.supervisor.config import SupervisorConfig
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 AnyRuntime = Runtime | LocalRuntime
@@ -125,6 +127,8 @@ def _config(tmp: Path, namespace: str, model: ModelSettings) -> RuntimeConfig:
         data_dir=tmp,
         namespace=namespace,
         model=model,
+        # The endpoints of these tests serve the offline model: plans are worded for it.
+        supervisor=SupervisorConfig(instructions="offline" if model.kind == "openai" else "auto"),
         # Detached: replicas outlive a killed supervisor (the fault tests kill it); stop_actors ends them.
         detached=True,
         roles_file=EXAMPLES / "triage" / "roles.yaml",

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from agentrt.actors import OfflineModel, OpenAIChatModel, OpenAIModelConfig, OpenAIProtocolServer, responder_for
+from agentrt.actors.offline import OfflineModel
+from agentrt.actors.openai_backend import (
+    OpenAIChatModel,
+    OpenAIModelConfig,
+    OpenAIProtocolServer,
+    responder_for,
+)
 from agentrt.cluster.config_files import load_roles, load_workflow
 from agentrt.contracts import Goal, RunQuery
 from agentrt.specialists.factory import build_specialist, tool_catalog

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 import ray
 
-from agentrt.actors import OpenAIProtocolServer
+from agentrt.actors.openai_backend import OpenAIProtocolServer
 from agentrt.cluster.runtime import Runtime, replica_name
 from agentrt.contracts import RunEvent, RunState, RunStatus, RunSummary
 from tests.e2e.conftest import ModelEndpoint, call_until_up, trace, wait_for, weekly_sales_goal

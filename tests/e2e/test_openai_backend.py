@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from agentrt.actors import OpenAIProtocolServer
+from agentrt.actors.openai_backend import OpenAIProtocolServer
 from agentrt.cluster.local_runtime import LocalRuntime
 from agentrt.contracts import Goal, RunStatus
 from tests.e2e.conftest import RECORDINGS, ModelEndpoint, finish, incident_goal, ticket_goal, weekly_sales_goal

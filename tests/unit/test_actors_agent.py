@@ -19,13 +19,12 @@ from agentrt.actors import (
     RemoteEventSink,
     RetryPolicy,
     RuleGate,
-    ScriptedModel,
     ServiceClient,
-    TaskBrief,
     WriteLedger,
-    call,
     tool,
 )
+from agentrt.actors.task_brief import TaskBrief
+from agentrt.actors.testing import ScriptedModel, call
 from agentrt.contracts import (
     ApprovalRequest,
     Artifact,

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from agentrt.actors import OFFLINE_LABEL, OFFLINE_MODEL_NAME, OfflineModel, TaskBrief, observation_message, tool
+from agentrt.actors import tool
+from agentrt.actors.offline import OFFLINE_LABEL, OFFLINE_MODEL_NAME, OfflineModel
+from agentrt.actors.task_brief import TaskBrief, observation_message
 from agentrt.contracts import Artifact, ChatMessage, ContextItem, ModelReply, ToolResult, ToolSpec
 
 

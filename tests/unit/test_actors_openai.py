@@ -9,17 +9,15 @@ from pathlib import Path
 import openai
 import pytest
 
-from agentrt.actors import (
-    AgentService,
-    AgentSpec,
-    OfflineModel,
+from agentrt.actors import AgentService, AgentSpec, tool
+from agentrt.actors.offline import OfflineModel
+from agentrt.actors.openai_backend import (
     OpenAIChatModel,
     OpenAIModelConfig,
     OpenAIProtocolServer,
     ServerReply,
     hashed_vector,
     responder_for,
-    tool,
 )
 from agentrt.contracts import (
     Artifact,

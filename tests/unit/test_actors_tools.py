@@ -11,16 +11,9 @@ from typing import Annotated, Literal
 import pytest
 from pydantic import BaseModel, Field
 
-from agentrt.actors import (
-    RetryPolicy,
-    Tool,
-    ToolContext,
-    ToolRegistry,
-    ToolRunner,
-    WriteLedger,
-    idempotency_key,
-    tool,
-)
+from agentrt.actors import RetryPolicy, Tool, ToolContext, WriteLedger, idempotency_key, tool
+from agentrt.actors.tool_registry import ToolRegistry
+from agentrt.actors.tool_runner import ToolRunner
 from agentrt.contracts import ConfigError, Identity, NotFound, ToolArgumentError, ToolCall, TransientToolError
 
 FAST = RetryPolicy(attempts=3, base_delay_s=0.001, max_delay_s=0.002)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agentrt.actors.openai_server import OpenAIProtocolServer
+from agentrt.actors.openai_backend.server import OpenAIProtocolServer
 from agentrt.contracts import ConfigError, Embedder, Identity, MemoryQuery, MemoryWrite, ModelError, Partition, Scope
 from agentrt.memory import (
     HashingEmbedder,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from agentrt.actors import ScriptedModel
+from agentrt.actors.testing import ScriptedModel
 from agentrt.contracts import Goal
 from agentrt.specialists.roles import RoleCatalog
 from agentrt.supervisor.intake import normalise_goal

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from agentrt.actors.offline import OfflineModel, brief
+from agentrt.cluster import parts
+from agentrt.cluster.runtime import RuntimeConfig
 from agentrt.contracts import (
     Artifact,
     Attachment,
@@ -66,6 +69,26 @@ def test_plan_runs_gathering_in_parallel_and_composes_after() -> None:
     assert set(roles["writer"].depends_on) == {roles["researcher"].id, roles["analyst"].id}
     assert set(roles["qa"].depends_on) == {roles["researcher"].id, roles["analyst"].id, roles["writer"].id}
     assert any("traced" in a for a in roles["qa"].acceptance)
+
+
+def test_steps_are_worded_for_the_offline_model_only_when_a_writer_is_given() -> None:
+    g = goal("Prepare the weekly sales summary and draft the mail to the team", SALES, DOCS)
+    planned = RulePlanner(RoleCatalog()).plan("run-1", g, normalise_goal(g))
+    worded = RulePlanner(RoleCatalog(), writer=lambda role, clause, goal: brief(role.stage, clause, goal)).plan(
+        "run-1", g, normalise_goal(g)
+    )
+    plain = {s.role: s.instruction for s in planned.steps}
+    offline = {s.role: s.instruction for s in worded.steps}
+    # A real model gets its clause of the goal; the offline model gets the columns and draft settings named.
+    assert "sales.csv" not in plain["analyst"] and "sales.csv" in offline["analyst"]
+    assert "the title" not in plain["writer"] and 'for the audience "the team"' in offline["writer"]
+    assert offline["analyst"].startswith(plain["analyst"])
+
+
+def test_the_roles_on_the_offline_model_are_found_from_the_configuration() -> None:
+    config = RuntimeConfig(model="openai:gpt-4.1-mini", role_models={"qa": "offline", "writer": OfflineModel()})
+    assert parts.offline_roles(config, RoleCatalog()) == ("writer", "qa")
+    assert parts.offline_roles(RuntimeConfig(), RoleCatalog()) == ("researcher", "analyst", "writer", "qa")
 
 
 def test_user_defined_role_is_planned_without_touching_the_package() -> None:

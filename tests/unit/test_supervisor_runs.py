@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agentrt.actors import OfflineModel
+from agentrt.actors.offline import OfflineModel
 from agentrt.cluster.config_files import load_roles, load_workflow
 from agentrt.contracts import (
     Budget,

@@ -8,16 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from agentrt.actors import (
-    AgentService,
-    AgentSpec,
-    CollectingSink,
-    PolicyRule,
-    RuleGate,
-    ScriptedModel,
-    call,
-    tool,
-)
+from agentrt.actors import AgentService, AgentSpec, CollectingSink, PolicyRule, RuleGate, tool
+from agentrt.actors.testing import ScriptedModel, call
 from agentrt.contracts import (
     ApprovalDecision,
     ChatMessage,
@@ -292,3 +284,19 @@ async def test_a_write_step_proposed_from_tool_output_waits_for_a_person_who_see
     assert "lead" in str(decided.data["reason"])
     assert REFUNDS == []
     billing.assert_exhausted()
+
+
+def test_a_roles_file_output_schema_is_checked_when_it_loads(tmp_path: Path) -> None:
+    from agentrt.cluster.config_files import load_roles
+    from agentrt.contracts import ConfigError
+
+    role = {"name": "pricing", "description": "Price a basket.", "instructions": "Price it.", "tools": []}
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"roles": [role | {"output_schema": {"type": "object", "required": ["total"]}}]}))
+    catalog = RoleCatalog()
+    assert load_roles(catalog, good)[0].output_schema == {"type": "object", "required": ["total"]}
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"roles": [role | {"name": "broken", "output_schema": {"type": "objekt"}}]}))
+    with pytest.raises(ConfigError, match="output_schema is not valid JSON Schema"):
+        load_roles(catalog, bad)
+    assert "broken" not in catalog

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import cast
 
 from agentrt.actors._columns import ColumnMention, mentioned_columns
-from agentrt.actors._evidence import Evidence, Source
-from agentrt.actors._text_match import STOPWORDS, stem, terms, words
+from agentrt.actors.offline._evidence import Evidence, Source
+from agentrt.actors.offline._text_match import STOPWORDS, stem, terms, words
 from agentrt.contracts import JsonObject, JsonValue, ToolSpec
 
 __all__ = ["fill_arguments"]

@@ -4,7 +4,7 @@ It listens on 127.0.0.1 on an ephemeral port, in a background thread, and
 serves ``POST /v1/chat/completions`` (answers and tool calls with usage),
 ``GET /v1/models`` and ``POST /v1/embeddings`` (deterministic hashed
 bag-of-words vectors, ``float`` or ``base64``). Chat replies come from a
-queue of :class:`~agentrt.actors.server_reply.ServerReply` (faults included), from a
+queue of :class:`~agentrt.actors.openai_backend.replies.ServerReply` (faults included), from a
 responder function, or from a recording file::
 
     with OpenAIProtocolServer([ServerReply.failure(500), ServerReply.answer("hi")]) as server:
@@ -37,7 +37,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 
-from agentrt.actors.server_reply import ServerReply
+from agentrt.actors.openai_backend.replies import ServerReply
 from agentrt.contracts import UsageError
 
 __all__ = ["OpenAIProtocolServer", "hashed_vector"]

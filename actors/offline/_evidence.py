@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agentrt.actors._text_match import terms
+from agentrt.actors.offline._text_match import terms
 from agentrt.contracts import Artifact, ContextItem, JsonValue
 
 __all__ = ["Evidence", "Source"]

@@ -6,10 +6,10 @@ one more tool or gives the final answer:
 
 1. The instruction's content words (stemmed) are matched against every offered
    tool's name, description and argument schema by TF-IDF
-   (:class:`~agentrt.actors._text_match.ToolIndex`).
+   (:class:`~agentrt.actors.offline._text_match.ToolIndex`).
 2. Among tools not used yet, the best one that still matches a word of the
    instruction no used tool has covered is called, if its arguments can be
-   filled (:mod:`agentrt.actors._argument_fill`) from the instruction's literals,
+   filled (:mod:`agentrt.actors.offline._argument_fill`) from the instruction's literals,
    the input artifacts, earlier tool outputs and the context.
 3. When no tool is left that way, it answers: a first line ``[offline model]``
    and a summary of what the tool outputs said. Asked for a response format (a
@@ -32,9 +32,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agentrt.actors._argument_fill import fill_arguments
-from agentrt.actors._evidence import Evidence
-from agentrt.actors._text_match import ToolIndex, ToolMatch, terms
+from agentrt.actors.offline._argument_fill import fill_arguments
+from agentrt.actors.offline._evidence import Evidence
+from agentrt.actors.offline._text_match import ToolIndex, ToolMatch, terms
 from agentrt.actors.task_brief import TaskBrief
 from agentrt.contracts import ChatMessage, JsonObject, JsonValue, ModelReply, ResponseFormat, ToolCall, ToolSpec, Usage
 
