@@ -14,8 +14,9 @@ In one process::
 
 As a Ray actor (the factory is pickled, so pass configuration, not live objects)::
 
-    handle = spawn(lambda: AgentService(spec, OfflineModel(), ledger=WriteLedger(path)), ActorOptions(max_restarts=2))
-    result = await RemoteSpecialist.of(handle).run(assignment)
+    handle = spawn(lambda: AgentService(spec, OfflineModel(), ledger=WriteLedger(path)), SpecialistRef,
+                   ActorOptions(max_restarts=2))
+    result = await remote_specialist(handle).run(assignment)
 """
 
 from __future__ import annotations

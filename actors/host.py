@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import ray
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-from agentrt.actors.transport import ActorOptions, LocalTransport, ServiceClient, Transport, dispatch
+from agentrt.actors.transport import ActorOptions, LocalTransport, ServiceClient, Transport, dispatch, port_methods
 from agentrt.contracts import ActorLost
 
 __all__ = [
@@ -36,16 +37,19 @@ class ServiceHost:
 
     Args:
         factory: Builds the service inside the actor process (re-run on restart).
+        port: The port Protocol the service implements; the actor answers only its methods.
     """
 
-    def __init__(self, factory: Callable[[], object]) -> None:
+    def __init__(self, factory: Callable[[], object], port: type) -> None:
+        port_methods(port)  # a port that is not one fails here, in the caller's spawn
         self._service = factory()
+        self._port = port
         self._start_task: asyncio.Future[Any] | None = None
 
     async def call(self, method: str, payload: bytes) -> bytes:
-        """Decode a request, run ``service.method`` on it and encode the reply."""
+        """Decode a request, run the port method ``service.method`` on it and encode the reply."""
         await self._ensure_started()
-        return await dispatch(self._service, method, payload)
+        return await dispatch(self._service, self._port, method, payload)
 
     async def ping(self) -> str:
         """Liveness probe; returns the id of the node the actor runs on."""
@@ -66,11 +70,20 @@ class ServiceHost:
 _REMOTE_HOST = ray.remote(ServiceHost)
 
 
-def spawn(factory: Callable[[], object], options: ActorOptions | None = None) -> ray.actor.ActorHandle[Any]:
-    """Start ``factory()`` as a service actor and return its Ray handle."""
-    opts = (options or ActorOptions()).ray_options()
+def spawn(factory: Callable[[], object], port: type, options: ActorOptions | None = None) -> ray.actor.ActorHandle[Any]:
+    """Start ``factory()`` as a service actor serving ``port`` and return its Ray handle.
+
+    Raises:
+        TypeError: ``port`` is not a service port (see :func:`~agentrt.actors.transport.port_methods`).
+    """
+    port_methods(port)
+    options = options or ActorOptions()
+    opts = options.ray_options()
+    if options.node_affinity is not None:
+        # Soft: the actor goes to that node while it is alive, elsewhere once it is gone.
+        opts["scheduling_strategy"] = NodeAffinitySchedulingStrategy(options.node_affinity, soft=True)
     remote: Any = _REMOTE_HOST  # ray.remote's stubs do not type .options(...).remote(...)
-    handle: ray.actor.ActorHandle[Any] = remote.options(**opts).remote(factory)
+    handle: ray.actor.ActorHandle[Any] = remote.options(**opts).remote(factory, port)
     return handle
 
 
@@ -109,5 +122,3 @@ class RayTransport:
                 if loop.time() >= end:
                     raise ActorLost(f"actor did not come back within {timeout_s}s", cause=type(exc).__name__) from None
                 await asyncio.sleep(0.2)
-
-

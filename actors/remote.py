@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from agentrt.actors.proxy import specialist_proxy
 from agentrt.actors.transport import ServiceClient
-from agentrt.contracts import TaskAssignment, TaskResult
+from agentrt.contracts import SpecialistRef
 
-__all__ = ["RemoteSpecialist"]
+__all__ = ["remote_specialist"]
 
 
-@dataclass(frozen=True)
-class RemoteSpecialist:
-    """Implements :class:`~agentrt.contracts.SpecialistRef` by calling ``run`` on a service actor.
+def remote_specialist(handle: object, timeout_s: float | None = None) -> SpecialistRef:
+    """The SpecialistRef of an agent actor started with ``spawn(factory, SpecialistRef)``."""
+    from agentrt.actors.host import RayTransport  # noqa: PLC0415  (only a caller holding a Ray handle needs Ray)
 
-    Args:
-        client: A client of the actor hosting the agent service.
-    """
-
-    client: ServiceClient
-
-    @classmethod
-    def of(cls, handle: object, timeout_s: float | None = None) -> RemoteSpecialist:
-        """Wrap a Ray actor handle returned by :func:`~agentrt.actors.host.spawn`."""
-        from agentrt.actors.host import RayTransport  # noqa: PLC0415  (only a caller holding a Ray handle needs Ray)
-
-        return cls(ServiceClient(RayTransport(handle, timeout_s), label="specialist"))  # type: ignore[arg-type]
-
-    async def run(self, assignment: TaskAssignment) -> TaskResult:
-        """Send the assignment to the actor and return its result."""
-        return await self.client.call("run", assignment, TaskResult)
+    return specialist_proxy(ServiceClient(RayTransport(handle, timeout_s), label="specialist"))  # type: ignore[arg-type]

@@ -1,11 +1,13 @@
 """Trace events across actors: an event sink that forwards to a service, and the service that receives them.
 
 An agent actor usually emits its events to wherever the run's trace lives.
-Host any :class:`~agentrt.contracts.EventSink` with :class:`EventSinkService`, and give
-agents a :class:`RemoteEventSink` pointing at it::
+Host any :class:`~agentrt.contracts.EventSink` with :class:`EventSinkService` (an
+:class:`~agentrt.contracts.EventRecorder`, as the supervisor is), and give agents a
+:class:`RemoteEventSink` pointing at it::
 
-    handle = spawn(lambda: EventSinkService(trace_store))
-    agent = AgentService(spec, model, events=RemoteEventSink(ServiceClient(RayTransport(handle))))
+    handle = spawn(lambda: EventSinkService(trace_store), EventRecorder)
+    recorder = recorder_proxy(ServiceClient(RayTransport(handle)))
+    agent = AgentService(spec, model, events=RemoteEventSink(recorder))
 """
 
 from __future__ import annotations
@@ -15,27 +17,23 @@ from dataclasses import dataclass
 
 import structlog
 
-from agentrt.actors.transport import ServiceClient
-from agentrt.contracts import Ack, ActorLost, EventSink, NotFound, RunEvent
+from agentrt.contracts import Ack, ActorLost, EventRecorder, EventSink, NotFound, RunEvent
 
 __all__ = ["EventSinkService", "RemoteEventSink"]
-
-RECORD_METHOD = "record_event"
 
 _log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
 class RemoteEventSink:
-    """An :class:`~agentrt.contracts.EventSink` that sends each event to a service's ``record_event`` method.
+    """An :class:`~agentrt.contracts.EventSink` that sends each event to an event recorder.
 
     Args:
-        client: A client of the service receiving events (e.g. one hosting :class:`EventSinkService`).
-        method: The service method that takes a RunEvent and returns an Ack.
+        recorder: The service receiving events (the supervisor, or one hosting :class:`EventSinkService`),
+            usually a proxy of it (:func:`~agentrt.actors.proxy.recorder_proxy`).
     """
 
-    client: ServiceClient
-    method: str = RECORD_METHOD
+    recorder: EventRecorder
 
     retries: int = 6
 
@@ -46,7 +44,7 @@ class RemoteEventSink:
         """
         for attempt in range(self.retries + 1):
             try:
-                await self.client.call(self.method, event, Ack)
+                await self.recorder.record(event)
                 return
             except NotFound as exc:
                 _log.warning("trace event refused", run_id=event.run_id, type=event.type, error=str(exc))
@@ -68,7 +66,7 @@ class EventSinkService:
     def __init__(self, sink: EventSink) -> None:
         self.sink = sink
 
-    async def record_event(self, event: RunEvent) -> Ack:
+    async def record(self, event: RunEvent) -> Ack:
         """Hand the event to the sink."""
         await self.sink.emit(event)
         return Ack()

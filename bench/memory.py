@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -40,8 +41,9 @@ import numpy as np  # noqa: E402
 import ray  # noqa: E402
 
 from agentrt.actors.host import ActorOptions, RayTransport, ServiceClient, spawn  # noqa: E402
-from agentrt.contracts import Identity, MemoryAck, MemoryQuery, MemoryWrite, Partition, Scope  # noqa: E402
-from agentrt.memory import HashingEmbedder, IndexConfig, MemoryClient, MemoryConfig, MemoryService, PartitionIndex  # noqa: E402
+from agentrt.actors.proxy import PortProxy  # noqa: E402
+from agentrt.contracts import Identity, MemoryAck, MemoryQuery, MemoryRef, MemoryWrite, Partition, Scope  # noqa: E402
+from agentrt.memory import HashingEmbedder, IndexConfig, MemoryConfig, MemoryService, PartitionIndex  # noqa: E402
 
 DIM = 384
 CALLER = Identity(tenant="bench", agent="researcher", run_id="r1")
@@ -144,6 +146,14 @@ def bench_text_recall(n: int) -> None:
     print(f"  HNSW on hashing-embedded texts: recall@10 {recall_at_10(truth, found):.3f}")
 
 
+class TimedMemory(MemoryRef, Protocol):
+    """The memory port with one more method: a search timed inside the actor."""
+
+    async def timed_search(self, request: MemoryQuery) -> MemoryAck:
+        """Search; the reply's detail is the time it took in nanoseconds."""
+        ...
+
+
 class TimedMemoryService(MemoryService):
     """The memory service with one extra method that times a search inside the actor."""
 
@@ -156,9 +166,9 @@ class TimedMemoryService(MemoryService):
 async def bench_actor(n: int, queries: int) -> None:
     """Insert and search through the memory service inside a Ray actor."""
     config = MemoryConfig(data_dir=Path(tempfile.mkdtemp(prefix="agentrt-bench-")), index=INDEX)
-    handle = spawn(functools.partial(TimedMemoryService, config), ActorOptions(num_cpus=1, max_restarts=1))
-    service = ServiceClient(RayTransport(handle))
-    client = MemoryClient(service)
+    handle = spawn(functools.partial(TimedMemoryService, config), TimedMemory, ActorOptions(num_cpus=1, max_restarts=1))
+    timed: TimedMemory = PortProxy(TimedMemory, ServiceClient(RayTransport(handle)))  # type: ignore[assignment]
+    client: MemoryRef = timed
     texts = topic_texts(n, seed=1)
     await handle.ping.remote()  # actor start-up is not insert time
     start = time.perf_counter()
@@ -170,17 +180,17 @@ async def bench_actor(n: int, queries: int) -> None:
     for text in asks:
         query = MemoryQuery(caller=CALLER, partitions=(PARTITION,), text=text, k=10)
         start = time.perf_counter()
-        ack = await service.call("timed_search", query, MemoryAck)
+        ack = await timed.timed_search(query)
         round_trip.append(time.perf_counter() - start)
         inside.append(int(ack.detail) / 1e9)
     print(f"  actor insert (batches of 1000, embed+redact+SQLite+FAISS)  {rate:9.0f} rec/s")
     print(f"  actor search inside the actor (k=10)      {percentiles(inside)}")
-    print(f"  actor search round trip via MemoryClient  {percentiles(round_trip)}")
+    print(f"  actor search round trip via its proxy     {percentiles(round_trip)}")
     await bench_restart(handle, client, asks[0])
     ray.kill(handle)
 
 
-async def bench_restart(handle: ray.actor.ActorHandle, client: MemoryClient, text: str) -> None:
+async def bench_restart(handle: ray.actor.ActorHandle, client: MemoryRef, text: str) -> None:
     """Kill the actor; time the first search once it is back (index rebuilt from SQLite)."""
     pid = await handle.__ray_call__.remote(lambda _host: os.getpid())
     ray.kill(handle, no_restart=False)

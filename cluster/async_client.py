@@ -8,8 +8,8 @@
         print(event.type, event.data)
     state = await run.result(timeout=600)                # RunFailed / RunCancelled / ResultTimeout
 
-Every call is one typed request to the supervisor service; the tenant and user
-of the client go with each of them.
+Every call is one typed request to the supervisor service (through its port,
+``SupervisorRef``); the tenant and user of the client go with each of them.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from typing import Protocol, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from agentrt.actors.transport import ServiceClient
 from agentrt.cluster.attachments import attachment_from_path
 from agentrt.cluster.settings import settings_from_env
 from agentrt.contracts import (
@@ -41,14 +40,13 @@ from agentrt.contracts import (
     ResultTimeout,
     RunCancelled,
     RunEvent,
-    RunEvents,
     RunFailed,
-    RunList,
     RunQuery,
     RunState,
     RunStatus,
     RunSummary,
     ScalePool,
+    SupervisorRef,
     TenantId,
     UserId,
 )
@@ -68,7 +66,7 @@ class SupervisorLink(Protocol):
     """A connected runtime: whatever holds a client of the supervisor service (``agentrt.cluster.runtime.Runtime``)."""
 
     @property
-    def supervisor(self) -> ServiceClient:
+    def supervisor(self) -> SupervisorRef:
         """The supervisor service."""
         ...
 
@@ -83,8 +81,9 @@ def _build(cls: type[C], **fields: object) -> C:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or cls.__name__
-        raise ContractError(f"invalid {cls.__name__}: {where}: {first['msg']}; fix the value and retry",
-                            what=where) from None
+        raise ContractError(
+            f"invalid {cls.__name__}: {where}: {first['msg']}; fix the value and retry", what=where
+        ) from None
 
 
 def _checked_id(adapter: TypeAdapter[str], value: str, what: str) -> str:
@@ -140,12 +139,12 @@ class AsyncRunHandle:
 
     async def status(self) -> RunState:
         """The run's current state."""
-        return await self._client.call("status", RunQuery(tenant=self.tenant, run_id=self.run_id), RunState)
+        return await self._client.supervisor.status(RunQuery(tenant=self.tenant, run_id=self.run_id))
 
     async def page(self, after_seq: int = -1, limit: int = _PAGE) -> tuple[RunEvent, ...]:
         """Trace events after ``after_seq``, at most ``limit`` of them."""
         query = _build(EventsQuery, tenant=self.tenant, run_id=self.run_id, after_seq=after_seq, limit=limit)
-        return (await self._client.call("events", query, RunEvents)).events
+        return (await self._client.supervisor.events(query)).events
 
     async def trace(self) -> list[RunEvent]:
         """Every trace event recorded so far, in order."""
@@ -199,7 +198,9 @@ class AsyncRunHandle:
                     f"run {self.run_id} is still {state.status.value} after {timeout:g}s and goes on"
                     f"{_waiting_hint(state)}; "
                     f"wait again with result(timeout=...) or follow it with `agentrt status {self.run_id}`",
-                    run_id=self.run_id, status=state.status.value, waited_s=timeout,
+                    run_id=self.run_id,
+                    status=state.status.value,
+                    waited_s=timeout,
                 )
             pause = delay if deadline is None else max(0.0, min(delay, deadline - time.monotonic()))
             await asyncio.sleep(pause)
@@ -210,17 +211,19 @@ class AsyncRunHandle:
             raise RunFailed(
                 f"run {self.run_id} failed: {state.error or 'no reason recorded'}; "
                 f"see what happened with `agentrt trace {self.run_id}`",
-                run_id=self.run_id, error=state.error,
+                run_id=self.run_id,
+                error=state.error,
             )
         if state.status == RunStatus.CANCELLED:
-            raise RunCancelled(f"run {self.run_id} was cancelled: {state.error or 'no reason recorded'}",
-                               run_id=self.run_id)
+            raise RunCancelled(
+                f"run {self.run_id} was cancelled: {state.error or 'no reason recorded'}", run_id=self.run_id
+            )
         return state
 
     async def cancel(self, reason: str = "") -> RunSummary:
         """Cancel the run (a finished run stays as it is)."""
         request = _build(CancelRun, tenant=self.tenant, run_id=self.run_id, reason=reason)
-        return await self._client.call("cancel", request, RunSummary)
+        return await self._client.supervisor.cancel(request)
 
 
 class AsyncClient:
@@ -233,7 +236,8 @@ class AsyncClient:
         tenant: Tenant the client acts for (``AGENTRT_TENANT`` or ``default`` when None).
         user: User the client acts as (``AGENTRT_USER`` or the login name when None).
         runtime: An already connected runtime (``agentrt.cluster.runtime.connect``); the client does not shut it down.
-        supervisor: A client of the supervisor service to use directly (in-process or actor).
+        supervisor: The supervisor service to use directly: its proxy over an actor or an in-process
+            transport (``agentrt.actors.proxy.supervisor_proxy``), or the service itself.
 
     Raises:
         ContractError: The tenant or user is not a valid id.
@@ -245,7 +249,7 @@ class AsyncClient:
         tenant: str | None = None,
         user: str | None = None,
         runtime: SupervisorLink | None = None,
-        supervisor: ServiceClient | None = None,
+        supervisor: SupervisorRef | None = None,
     ) -> None:
         if tenant is None or user is None:
             env = settings_from_env(os.environ)
@@ -259,9 +263,10 @@ class AsyncClient:
             supervisor = runtime.supervisor
         self._supervisor = supervisor
 
-    async def call(self, method: str, request: Contract, expect: type[C]) -> C:
-        """Call a supervisor method with a request contract and decode its reply as ``expect``."""
-        return await self._supervisor.call(method, request, expect)
+    @property
+    def supervisor(self) -> SupervisorRef:
+        """The supervisor service this client calls."""
+        return self._supervisor
 
     def close(self) -> None:
         """Release the runtime connection this client opened (none when it was handed one)."""
@@ -283,9 +288,15 @@ class AsyncClient:
         names = [a.name for a in attachments]
         if len(set(names)) != len(names):
             raise ContractError(f"two attachments share a name in {names}; rename one", what="attachments")
-        fields: dict[str, object] = {"text": text, "tenant": self.tenant, "user": self.user, "attachments": attachments,
-                                     "workflow": workflow, "constraints": tuple(constraints),
-                                     "acceptance_criteria": tuple(acceptance)}
+        fields: dict[str, object] = {
+            "text": text,
+            "tenant": self.tenant,
+            "user": self.user,
+            "attachments": attachments,
+            "workflow": workflow,
+            "constraints": tuple(constraints),
+            "acceptance_criteria": tuple(acceptance),
+        }
         if budget is not None:
             fields["budget"] = budget
         return _build(Goal, **fields)
@@ -302,7 +313,7 @@ class AsyncClient:
         """Submit a goal (text, or a ready :class:`Goal` used as it is) and return a handle on its run."""
         if not isinstance(goal, Goal):
             goal = self.goal(goal, data, workflow, constraints, acceptance, budget)
-        summary = await self.call("submit", goal, RunSummary)
+        summary = await self._supervisor.submit(goal)
         return AsyncRunHandle(self, summary.run_id, summary.tenant, summary)
 
     def run(self, run_id: str) -> AsyncRunHandle:
@@ -311,7 +322,7 @@ class AsyncClient:
 
     async def runs(self) -> tuple[RunSummary, ...]:
         """The tenant's runs, newest first."""
-        return (await self.call("runs", RunQuery(tenant=self.tenant), RunList)).runs
+        return (await self._supervisor.runs(RunQuery(tenant=self.tenant))).runs
 
     async def approve(self, request_id: str, reason: str = "") -> RunSummary:
         """Approve a pending approval request; its run goes on."""
@@ -322,15 +333,21 @@ class AsyncClient:
         return await self._decide(request_id, False, reason)
 
     async def _decide(self, request_id: str, approved: bool, reason: str) -> RunSummary:
-        decision = _build(ApprovalDecision, tenant=self.tenant, request_id=request_id, approved=approved,
-                          decided_by=self.user, reason=reason)
-        return await self.call("approve", decision, RunSummary)
+        decision = _build(
+            ApprovalDecision,
+            tenant=self.tenant,
+            request_id=request_id,
+            approved=approved,
+            decided_by=self.user,
+            reason=reason,
+        )
+        return await self._supervisor.approve(decision)
 
     async def answer(self, run_id: str, request_id: str, text: str) -> RunSummary:
         """Answer a run's clarifying question; the run starts over from intake with the answer."""
         answer = _build(ClarificationAnswer, tenant=self.tenant, request_id=request_id, run_id=run_id, answer=text)
-        return await self.call("answer", answer, RunSummary)
+        return await self._supervisor.answer(answer)
 
     async def scale(self, role: str, replicas: int) -> Ack:
         """Set the number of replicas of a specialist role's pool."""
-        return await self.call("scale", _build(ScalePool, role=role, replicas=replicas), Ack)
+        return await self._supervisor.scale(_build(ScalePool, role=role, replicas=replicas))

@@ -22,10 +22,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 
-from agentrt.actors.transport import ServiceClient
 from agentrt.cluster._loop import LoopThread
 from agentrt.cluster.async_client import AsyncClient, AsyncRunHandle, SupervisorLink
-from agentrt.contracts import Ack, Attachment, Budget, Goal, RunEvent, RunState, RunSummary
+from agentrt.contracts import Ack, Attachment, Budget, Goal, RunEvent, RunState, RunSummary, SupervisorRef
 
 __all__ = ["Client", "RunHandle"]
 
@@ -95,7 +94,7 @@ class Client:
         tenant: str | None = None,
         user: str | None = None,
         runtime: SupervisorLink | None = None,
-        supervisor: ServiceClient | None = None,
+        supervisor: SupervisorRef | None = None,
     ) -> None:
         self.aio = AsyncClient(address, tenant, user, runtime, supervisor)
         self._loop = LoopThread()

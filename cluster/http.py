@@ -36,7 +36,6 @@ from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agentrt.actors.transport import ServiceClient
 from agentrt.cluster.async_client import AsyncClient, AsyncRunHandle
 from agentrt.contracts import (
     AccessDenied,
@@ -47,6 +46,7 @@ from agentrt.contracts import (
     Name,
     NotFound,
     PolicyDenied,
+    SupervisorRef,
     TenantId,
     UsageError,
     UserId,
@@ -168,8 +168,9 @@ def _error_response(_: Request, exc: Exception) -> JSONResponse:
 
 
 def _sse(events: AsyncIterator[str]) -> StreamingResponse:
-    return StreamingResponse(events, media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        events, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
 
 
 def _hook_goal(spec: HookSpec, payload: object) -> str:
@@ -179,17 +180,18 @@ def _hook_goal(spec: HookSpec, payload: object) -> str:
 
 @dataclass(frozen=True)
 class _AppState:
-    supervisor: ServiceClient
+    supervisor: SupervisorRef
     config: HttpConfig
 
 
 def _caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> AsyncClient:
     state: _AppState = request.app.state.agentrt
-    key = authorization[len(_BEARER):].strip() if authorization and authorization.lower().startswith(_BEARER) else ""
+    key = authorization[len(_BEARER) :].strip() if authorization and authorization.lower().startswith(_BEARER) else ""
     entry = state.config.authenticate(key) if key else None
     if entry is None:
-        raise HTTPException(401, "a valid API key is required: Authorization: Bearer <key>",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "a valid API key is required: Authorization: Bearer <key>", headers={"WWW-Authenticate": "Bearer"}
+        )
     return AsyncClient(tenant=entry.tenant, user=entry.user, supervisor=state.supervisor)
 
 
@@ -233,8 +235,9 @@ async def _status(run_id: str, client: _Caller) -> dict[str, object]:
 
 
 @ROUTES.get("/runs/{run_id}/events")
-async def _events(run_id: str, client: _Caller, after: int = -1,
-                  last_event_id: Annotated[str | None, Header()] = None) -> StreamingResponse:
+async def _events(
+    run_id: str, client: _Caller, after: int = -1, last_event_id: Annotated[str | None, Header()] = None
+) -> StreamingResponse:
     handle = client.run(run_id)
     await handle.status()  # a missing or foreign run is a 404 before the stream starts
     start = max(after, int(last_event_id)) if last_event_id and last_event_id.isdigit() else after
@@ -264,8 +267,9 @@ async def _decide(request_id: str, body: DecisionBody, client: _Caller) -> dict[
 
 
 @ROUTES.post("/hooks/{name}", status_code=202)
-async def _hook(name: str, request: Request, client: _Caller,
-                payload: Annotated[object, Depends(_body_json)]) -> dict[str, object]:
+async def _hook(
+    name: str, request: Request, client: _Caller, payload: Annotated[object, Depends(_body_json)]
+) -> dict[str, object]:
     spec = request.app.state.agentrt.config.hooks.get(name)
     if spec is None:
         raise NotFound(f"no webhook {name!r}; configure it under 'hooks' of the HTTP API configuration", hook=name)
@@ -273,8 +277,8 @@ async def _hook(name: str, request: Request, client: _Caller,
     return _submitted(await client.submit(client.goal(_hook_goal(spec, payload), (event,), spec.workflow)))
 
 
-def build_app(supervisor: ServiceClient, config: HttpConfig) -> FastAPI:
-    """The ASGI app of the API over a client of the supervisor service."""
+def build_app(supervisor: SupervisorRef, config: HttpConfig) -> FastAPI:
+    """The ASGI app of the API over the supervisor service (a proxy of it, or the service)."""
     app = FastAPI(title="agentrt", summary="Run multi-step agent workflows on Ray.", version="1")
     app.add_exception_handler(AgentRTError, _error_response)
     app.state.agentrt = _AppState(supervisor, config)

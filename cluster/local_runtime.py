@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from agentrt.actors.proxy import memory_proxy, recorder_proxy, replica_proxy, supervisor_proxy
 from agentrt.actors.transport import LocalTransport, ServiceClient, dispatch
 from agentrt.cluster._loop import LoopThread
 from agentrt.cluster.data_lock import holder_of, release_data_dir
-from agentrt.contracts import ConfigError, RuntimeManifest, SpecialistRef
-from agentrt.memory import MemoryClient
-from agentrt.specialists.service import SpecialistClient
+from agentrt.contracts import ConfigError, EventRecorder, MemoryRef, ReplicaRef, RuntimeManifest, SupervisorRef
 
 if TYPE_CHECKING:
     from agentrt.cluster.client import Client
@@ -42,11 +41,12 @@ class LoopTransport:
     """Delivers requests to an in-process service on the event loop it lives on, from any thread or loop."""
 
     service: object
+    port: type
     loop: asyncio.AbstractEventLoop
 
     async def send(self, method: str, payload: bytes) -> bytes:
         """Run the call on the service's loop and await its reply here."""
-        future = asyncio.run_coroutine_threadsafe(dispatch(self.service, method, payload), self.loop)
+        future = asyncio.run_coroutine_threadsafe(dispatch(self.service, self.port, method, payload), self.loop)
         return await asyncio.wrap_future(future)
 
     async def ready(self) -> None:
@@ -68,13 +68,14 @@ class LocalService:
     """One service object on a private event loop thread, callable from any thread or loop."""
 
     service: object
+    port: type
     loop: LoopThread
     label: str = "service"
 
     @property
     def client(self) -> ServiceClient:
-        """A typed client of the service (through the codec, as an actor is called)."""
-        return ServiceClient(LoopTransport(self.service, self.loop.loop), label=self.label)
+        """A client of the service's port (through the codec, as an actor is called)."""
+        return ServiceClient(LoopTransport(self.service, self.port, self.loop.loop), label=self.label)
 
     def close(self) -> None:
         """Cancel the service's tasks, stop it (if it has ``stop``) and end the loop."""
@@ -83,14 +84,14 @@ class LocalService:
             self.loop.close()
 
 
-def serve_locally(build: Callable[[], object], label: str = "service") -> LocalService:
-    """Build a service on a private event loop thread (so its tasks live there) and return it served."""
+def serve_locally(build: Callable[[], object], port: type, label: str = "service") -> LocalService:
+    """Build a service on a private event loop thread (so its tasks live there) and return it served on ``port``."""
     loop = LoopThread(name=f"agentrt-local-{label}")
 
     async def make() -> object:
         return build()
 
-    return LocalService(loop.run(make()), loop, label)
+    return LocalService(loop.run(make()), port, loop, label)
 
 
 @dataclass
@@ -98,17 +99,17 @@ class _LocalReplicas:
     """Replicas built in this process from the configuration (a ``ReplicaSource``)."""
 
     config: RuntimeConfig
-    memory: MemoryClient
-    events: list[ServiceClient] = field(default_factory=list)
+    memory: MemoryRef
+    events: list[EventRecorder] = field(default_factory=list)
     live: dict[tuple[str, int], object] = field(default_factory=dict)
 
-    async def start_replica(self, role: str, index: int) -> SpecialistRef:
+    async def start_replica(self, role: str, index: int) -> ReplicaRef:
         from agentrt.cluster.runtime import build_replica  # noqa: PLC0415  (runtime imports this module lazily)
 
         key = (role, index)
         if key not in self.live:
             self.live[key] = build_replica(self.config, role, self.events[0], self.memory, f"local-{role}-{index}")
-        return SpecialistClient(ServiceClient(LocalTransport(self.live[key]), label=f"{role}-{index}"))
+        return replica_proxy(ServiceClient(LocalTransport(self.live[key], ReplicaRef), label=f"{role}-{index}"))
 
     async def stop_replica(self, role: str, index: int) -> None:
         self.live.pop((role, index), None)
@@ -134,8 +135,10 @@ class LocalRuntime:
         manifest = config.manifest()
         holder = holder_of(config.data_dir)
         if holder is not None:
-            raise ConfigError(f"{config.data_dir} is in use by another agentrt runtime ({holder}); give this one "
-                              "its own data_dir", data_dir=str(config.data_dir))
+            raise ConfigError(
+                f"{config.data_dir} is in use by another agentrt runtime ({holder}); give this one its own data_dir",
+                data_dir=str(config.data_dir),
+            )
         config.data_dir.mkdir(parents=True, exist_ok=True)
         loop = LoopThread(name="agentrt-local-runtime")
 
@@ -144,10 +147,12 @@ class LocalRuntime:
             start = getattr(memory_service, "start", None)
             if start is not None:
                 await start()
-            memory = MemoryClient(ServiceClient(LocalTransport(memory_service), label="memory"))
+            memory = memory_proxy(ServiceClient(LocalTransport(memory_service, MemoryRef), label="memory"))
             replicas = _LocalReplicas(config, memory)
             service = build_supervisor(config, replicas, memory, manifest, None)
-            replicas.events.append(ServiceClient(LocalTransport(service), label="supervisor"))
+            replicas.events.append(
+                recorder_proxy(ServiceClient(LocalTransport(service, SupervisorRef), label="supervisor"))
+            )
             await service.start()
             return service, memory_service
 
@@ -171,14 +176,18 @@ class LocalRuntime:
         return self.loop.run(coro)
 
     @property
-    def supervisor(self) -> ServiceClient:
+    def supervisor(self) -> SupervisorRef:
         """A client of the supervisor service, usable from any thread or event loop."""
-        return ServiceClient(LoopTransport(self.service, self.loop.loop), label="supervisor")
+        return supervisor_proxy(
+            ServiceClient(LoopTransport(self.service, SupervisorRef, self.loop.loop), label="supervisor")
+        )
 
     @property
-    def memory(self) -> MemoryClient:
+    def memory(self) -> MemoryRef:
         """A client of the memory service, usable from any thread or event loop."""
-        return MemoryClient(ServiceClient(LoopTransport(self.memory_service, self.loop.loop), label="memory"))
+        return memory_proxy(
+            ServiceClient(LoopTransport(self.memory_service, MemoryRef, self.loop.loop), label="memory")
+        )
 
     def client(self, tenant: str | None = None, user: str | None = None) -> Client:
         """A client of this runtime for a tenant and user (closing it leaves the runtime up)."""

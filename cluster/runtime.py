@@ -20,40 +20,46 @@ over the in-process transport: the way to test your own agents without Ray.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import ray
+import structlog
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agentrt.actors import RemoteEventSink, Tool, configure_logging
 from agentrt.actors.host import ActorOptions, RayTransport, ServiceClient, spawn
+from agentrt.actors.proxy import memory_proxy, recorder_proxy, replica_proxy, supervisor_proxy
 from agentrt.actors.tool import ship_by_value
+from agentrt.actors.transport import port_methods
 from agentrt.cluster import parts
 from agentrt.cluster.data_lock import hold_data_dir, holder_of
 from agentrt.cluster.live import AUTH_HINT, read_record
 from agentrt.cluster.settings import DEFAULT_NAMESPACE, ModelSettings
 from agentrt.contracts import (
-    Ack,
     ConfigError,
     Contract,
     DrainRuntime,
+    EventRecorder,
     ManifestQuery,
+    MemoryRef,
+    ReplicaRef,
     RuntimeManifest,
-    SpecialistRef,
+    SupervisorRef,
     decode_as,
     encode,
 )
-from agentrt.memory import MemoryClient, MemoryService
+from agentrt.memory import MemoryService
 from agentrt.specialists.factory import build_specialist
 from agentrt.specialists.roles import RoleCatalog, RoleSpec
-from agentrt.specialists.service import SpecialistClient
 from agentrt.supervisor.config import SupervisorConfig
 from agentrt.supervisor.proposals import reach_of
 from agentrt.supervisor.service import SupervisorService
@@ -64,7 +70,10 @@ if TYPE_CHECKING:
 
 __all__ = ["MEMORY_ACTOR", "SUPERVISOR_ACTOR", "Runtime", "RuntimeConfig", "connect", "replica_name"]
 
-C = TypeVar("C", bound=Contract)
+_log = structlog.get_logger(__name__)
+
+Q = TypeVar("Q", bound=Contract)
+R = TypeVar("R", bound=Contract)
 
 SUPERVISOR_ACTOR = "agentrt-supervisor"
 MEMORY_ACTOR = "agentrt-memory"
@@ -190,6 +199,13 @@ def _client(name: str, namespace: str) -> ServiceClient:
     return ServiceClient(RayTransport(ray.get_actor(name, namespace=namespace)), label=name)
 
 
+def _call_sync(handle: object, method: Callable[[Any, Q], Coroutine[Any, Any, R]], request: Q) -> R:
+    """Call a port method of the supervisor actor from synchronous code (``SupervisorRef.manifest``, ...)."""
+    declared = port_methods(SupervisorRef)[method.__name__]
+    reply = decode_as(ray.get(_remote(handle).call.remote(declared.name, encode(request))), declared.reply)
+    return cast(R, reply)
+
+
 @dataclass(frozen=True)
 class MemoryFactory:
     """Builds the memory service inside its actor."""
@@ -209,8 +225,14 @@ def build_memory(config: RuntimeConfig) -> object:
     return MemoryService(memory_config)
 
 
-def build_replica(config: RuntimeConfig, role: str, events: ServiceClient, memory: MemoryClient,
-                  agent_id: str, tools: tuple[Tool, ...] | None = None) -> object:
+def build_replica(
+    config: RuntimeConfig,
+    role: str,
+    events: EventRecorder,
+    memory: MemoryRef,
+    agent_id: str,
+    tools: tuple[Tool, ...] | None = None,
+) -> object:
     """One specialist replica of a role, built from the configuration's parts (``tools``: the user's, resolved)."""
     spec = parts.role_catalog(config).get(role)
     catalog = parts.catalog_for(config, tools)
@@ -222,7 +244,7 @@ def build_replica(config: RuntimeConfig, role: str, events: ServiceClient, memor
         spec,
         parts.build_model(parts.role_model(config, role)),
         catalog=catalog,
-        events=RemoteEventSink(events, method="record"),
+        events=RemoteEventSink(events),
         memory=memory,
         policy=parts.build_policy(config, spec, tools),
         ledger_path=config.data_dir / "ledger.sqlite",
@@ -245,12 +267,38 @@ class SpecialistFactory:
         cfg = self.config
         node = ray.get_runtime_context().get_node_id()[:8]
         name = replica_name(self.role, self.index, self.fingerprint)
-        return build_replica(cfg, self.role, _client(SUPERVISOR_ACTOR, cfg.namespace),
-                             MemoryClient(_client(MEMORY_ACTOR, cfg.namespace)), f"{name}@{node}", self.tools)
+        return build_replica(
+            cfg,
+            self.role,
+            recorder_proxy(_client(SUPERVISOR_ACTOR, cfg.namespace)),
+            memory_proxy(_client(MEMORY_ACTOR, cfg.namespace)),
+            f"{name}@{node}",
+            self.tools,
+        )
+
+
+def _exists(name: str, namespace: str) -> bool:
+    try:
+        ray.get_actor(name, namespace=namespace)
+    except ValueError:
+        return False
+    return True
+
+
+async def _gone(name: str, namespace: str, timeout_s: float = 10.0) -> None:
+    end = time.monotonic() + timeout_s
+    while _exists(name, namespace) and time.monotonic() < end:
+        await asyncio.sleep(0.05)
+
+
+def _alive(node_id: str) -> bool:
+    listed: list[dict[str, Any]] = ray.nodes()  # type: ignore[no-untyped-call]
+    return any(n["NodeID"] == node_id and n.get("Alive") for n in listed)
 
 
 def _spread_node(index: int) -> str | None:
-    nodes = sorted(n["NodeID"] for n in ray.nodes() if n.get("Alive") and n.get("Resources", {}).get("CPU", 0) > 0)
+    listed: list[dict[str, Any]] = ray.nodes()  # type: ignore[no-untyped-call]
+    nodes = sorted(n["NodeID"] for n in listed if n.get("Alive") and n.get("Resources", {}).get("CPU", 0) > 0)
     return nodes[index % len(nodes)] if nodes else None
 
 
@@ -263,7 +311,7 @@ class RayReplicaSource:
     tools: tuple[Tool, ...] = ()
     handles: dict[tuple[str, int], ray.actor.ActorHandle[Any]] = field(default_factory=dict)
 
-    async def start_replica(self, role: str, index: int) -> SpecialistRef:
+    async def start_replica(self, role: str, index: int) -> ReplicaRef:
         """Start (or find) the replica actor and return a client of it."""
         name = replica_name(role, index, self.fingerprint)
         options = self.config.options(name, max_concurrency=32)
@@ -275,10 +323,20 @@ class RayReplicaSource:
             # Replicas outlive a supervisor restart (a non-detached actor dies with its creator),
             # so the steps they run survive it; Runtime.stop_actors removes them.
             options = options.model_copy(update={"lifetime": "detached"})
-        handle = spawn(SpecialistFactory(self.config, role, index, self.fingerprint, self.tools), options)
-        await _remote(handle).ping.remote()
+        factory = SpecialistFactory(self.config, role, index, self.fingerprint, self.tools)
+        existed = _exists(name, self.config.namespace)
+        handle = spawn(factory, ReplicaRef, options)
+        node = await _remote(handle).ping.remote()
+        wanted = options.node_affinity
+        if not existed and wanted is not None and node != wanted and _alive(wanted):
+            # A soft affinity that fell back while the node lives: place the new replica once more.
+            _log.warning("replica placed off its node; placing it again", replica=name, node=node, wanted=wanted)
+            ray.kill(handle)
+            await _gone(name, self.config.namespace)
+            handle = spawn(factory, ReplicaRef, options)
+            await _remote(handle).ping.remote()
         self.handles[(role, index)] = handle
-        return SpecialistClient(ServiceClient(RayTransport(handle), label=name))
+        return replica_proxy(ServiceClient(RayTransport(handle), label=name))
 
     async def stop_replica(self, role: str, index: int) -> None:
         """Stop the replica actor."""
@@ -287,8 +345,14 @@ class RayReplicaSource:
             ray.kill(handle)
 
 
-def build_supervisor(config: RuntimeConfig, source: object, memory: object, manifest: RuntimeManifest,
-                     default_metrics: object | None, tools: tuple[Tool, ...] | None = None) -> SupervisorService:
+def build_supervisor(
+    config: RuntimeConfig,
+    source: object,
+    memory: object,
+    manifest: RuntimeManifest,
+    default_metrics: object | None,
+    tools: tuple[Tool, ...] | None = None,
+) -> SupervisorService:
     """The supervisor service of a configuration over a replica source and a memory client.
 
     ``tools`` are the user's tools, resolved (None resolves them from the configuration).
@@ -332,9 +396,14 @@ class SupervisorFactory:
 
         configure_logging()
         cfg = self.config
-        return build_supervisor(cfg, RayReplicaSource(cfg, self.manifest.fingerprint, self.tools),
-                                MemoryClient(_client(MEMORY_ACTOR, cfg.namespace)), self.manifest, RayMetrics(),
-                                self.tools)
+        return build_supervisor(
+            cfg,
+            RayReplicaSource(cfg, self.manifest.fingerprint, self.tools),
+            memory_proxy(_client(MEMORY_ACTOR, cfg.namespace)),
+            self.manifest,
+            RayMetrics(),
+            self.tools,
+        )
 
 
 def _named_actors(namespace: str) -> list[str]:
@@ -344,9 +413,13 @@ def _named_actors(namespace: str) -> list[str]:
 
 def _replicas_in(namespace: str, keep_fingerprint: str | None = None) -> list[str]:
     services = {SUPERVISOR_ACTOR, MEMORY_ACTOR}
-    return [n for n in _named_actors(namespace)
-            if n.startswith(_REPLICA_PREFIX) and n not in services
-            and (keep_fingerprint is None or not n.endswith(f"-{keep_fingerprint}"))]
+    return [
+        n
+        for n in _named_actors(namespace)
+        if n.startswith(_REPLICA_PREFIX)
+        and n not in services
+        and (keep_fingerprint is None or not n.endswith(f"-{keep_fingerprint}"))
+    ]
 
 
 def _kill_named(names: list[str], namespace: str) -> None:
@@ -381,14 +454,14 @@ class Runtime:
         self.shutdown()
 
     @property
-    def supervisor(self) -> ServiceClient:
+    def supervisor(self) -> SupervisorRef:
         """A client of the supervisor actor."""
-        return ServiceClient(RayTransport(self.supervisor_handle), label=SUPERVISOR_ACTOR)  # type: ignore[arg-type]
+        return supervisor_proxy(ServiceClient(RayTransport(self.supervisor_handle), label=SUPERVISOR_ACTOR))  # type: ignore[arg-type]
 
     @property
-    def memory(self) -> MemoryClient:
+    def memory(self) -> MemoryRef:
         """A client of the memory actor."""
-        return MemoryClient(ServiceClient(RayTransport(self.memory_handle), label=MEMORY_ACTOR))  # type: ignore[arg-type]
+        return memory_proxy(ServiceClient(RayTransport(self.memory_handle), label=MEMORY_ACTOR))  # type: ignore[arg-type]
 
     def client(self, tenant: str | None = None, user: str | None = None) -> Client:
         """A client of this runtime for a tenant and user (closing it leaves the runtime up)."""
@@ -457,18 +530,17 @@ def _init_ray(config: RuntimeConfig) -> tuple[bool, str]:
         where = f"{address} (from {origin})" if address else "a local cluster"
         raise ConnectionError(f"cannot join Ray at {where}: {exc}; {AUTH_HINT}") from None
     if address is None:
-        return True, "no agentrt runtime is up: started a local Ray cluster for this process " \
-                     "(`agentrt start` keeps one up for every command)"
+        return (
+            True,
+            "no agentrt runtime is up: started a local Ray cluster for this process "
+            "(`agentrt start` keeps one up for every command)",
+        )
     return False, ""
-
-
-def _call_sync(handle: object, method: str, request: Contract, expect: type[C]) -> C:
-    return decode_as(ray.get(_remote(handle).call.remote(method, encode(request))), expect)
 
 
 def _running_manifest(handle: object) -> RuntimeManifest:
     try:
-        return _call_sync(handle, "manifest", ManifestQuery(), RuntimeManifest)
+        return _call_sync(handle, SupervisorRef.manifest, ManifestQuery())
     except Exception:  # noqa: BLE001  (a supervisor without manifests runs an unknown configuration)
         return RuntimeManifest(fingerprint="unknown")
 
@@ -494,7 +566,7 @@ def _reconcile(config: RuntimeConfig, wanted: RuntimeManifest) -> tuple[str, ...
             differences="; ".join(blocked),
         )
     with contextlib.suppress(Exception):
-        _call_sync(handle, "drain", DrainRuntime(timeout_s=config.drain_timeout_s), Ack)
+        _call_sync(handle, SupervisorRef.drain, DrainRuntime(timeout_s=config.drain_timeout_s))
     _kill_named([SUPERVISOR_ACTOR], config.namespace)
     return tuple(changes)
 
@@ -537,15 +609,18 @@ def connect_ray(config: RuntimeConfig) -> Runtime:
     applied = _reconcile(config, wanted)
     before = set(_named_actors(config.namespace))
     pinned = {"resources": dict(config.service_resources)} if config.service_resources else {}
-    memory = spawn(MemoryFactory(config), config.options(MEMORY_ACTOR, max_concurrency=64, **pinned))
+    memory = spawn(MemoryFactory(config), MemoryRef, config.options(MEMORY_ACTOR, max_concurrency=64, **pinned))
     ray.get(_remote(memory).ping.remote())
     # The user's tools are resolved here and travel by value: a tool module need not be
     # installed on the nodes, and a changed module reaches new replicas.
     for module in parts.tool_module_objects(config):
         ray.cloudpickle.register_pickle_by_value(module)  # type: ignore[no-untyped-call]
         ship_by_value(module.__name__)
-    supervisor = spawn(SupervisorFactory(config, wanted, parts.user_tools(config)),
-                       config.options(SUPERVISOR_ACTOR, max_concurrency=256, **pinned))
+    supervisor = spawn(
+        SupervisorFactory(config, wanted, parts.user_tools(config)),
+        SupervisorRef,
+        config.options(SUPERVISOR_ACTOR, max_concurrency=256, **pinned),
+    )
     ray.get(_remote(supervisor).ping.remote())
     running = wanted if config.on_change != "join" else _running_manifest(supervisor)
     if SUPERVISOR_ACTOR not in before:

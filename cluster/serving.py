@@ -17,13 +17,21 @@ import ray
 from ray import serve
 
 from agentrt.actors.host import RayTransport, ServiceClient
+from agentrt.actors.proxy import supervisor_proxy
 from agentrt.cluster.http import HttpConfig, build_app
 from agentrt.cluster.live import LiveRecord, clear_record, write_record
 from agentrt.cluster.settings import settings_from_env
 from agentrt.contracts import utcnow
 
-__all__ = ["HTTP_APP_NAME", "SUPERVISOR_ACTOR", "HttpIngress", "dashboard_url", "serve_forever", "start_http",
-           "stop_http"]
+__all__ = [
+    "HTTP_APP_NAME",
+    "SUPERVISOR_ACTOR",
+    "HttpIngress",
+    "dashboard_url",
+    "serve_forever",
+    "start_http",
+    "stop_http",
+]
 
 SUPERVISOR_ACTOR = "agentrt-supervisor"
 """The name of the supervisor actor in the runtime's namespace."""
@@ -52,7 +60,7 @@ class HttpIngress:
     def __serve_build_asgi_app__(self) -> object:
         """Build the app around the supervisor actor (Serve calls this once per replica)."""
         handle = ray.get_actor(self._supervisor, namespace=self._namespace)
-        return build_app(ServiceClient(RayTransport(handle), label="supervisor"), self._config)
+        return build_app(supervisor_proxy(ServiceClient(RayTransport(handle), label="supervisor")), self._config)
 
 
 def start_http(
@@ -95,9 +103,15 @@ def serve_forever(args: argparse.Namespace, out: TextIO) -> int:
     env = settings_from_env(os.environ)
     runtime = connect_ray(config_from_args(args, detached=True))
     config = runtime.config
-    record = LiveRecord(address=ray.get_runtime_context().gcs_address, namespace=config.namespace, pid=os.getpid(),
-                        fingerprint=runtime.manifest.fingerprint, started_at=utcnow(), dashboard=dashboard_url(),
-                        started_cluster=runtime.started_ray)
+    record = LiveRecord(
+        address=ray.get_runtime_context().gcs_address,
+        namespace=config.namespace,
+        pid=os.getpid(),
+        fingerprint=runtime.manifest.fingerprint,
+        started_at=utcnow(),
+        dashboard=dashboard_url(),
+        started_cluster=runtime.started_ray,
+    )
     write_record(config.data_dir, record)
     print(f"agentrt is up in namespace {config.namespace!r} at {record.address}; data in {config.data_dir}", file=out)
     if runtime.applied:
@@ -112,8 +126,12 @@ def serve_forever(args: argparse.Namespace, out: TextIO) -> int:
         print(f"HTTP API: {url}/v1/runs  (OpenAPI docs at {url}/docs)", file=out)
     # A cluster this command started itself ends with it; a joined one keeps the detached actors.
     after = "the local Ray cluster stops with it" if runtime.started_ray else "the detached actors keep running"
-    print(f"Serving; every agentrt command and Client() on this data directory joins it. "
-          f"Ctrl-C or `agentrt stop` ends it ({after}).", file=out, flush=True)
+    print(
+        f"Serving; every agentrt command and Client() on this data directory joins it. "
+        f"Ctrl-C or `agentrt stop` ends it ({after}).",
+        file=out,
+        flush=True,
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -25,6 +25,7 @@ from agentrt.contracts import (
     Cost,
     ErrorInfo,
     QAVerdict,
+    SupervisorRef,
     TaskAssignment,
     TaskResult,
     TaskStatus,
@@ -71,12 +72,18 @@ class CannedSpecialist:
     async def run(self, assignment: TaskAssignment) -> TaskResult:
         """Answer one step."""
         self.steps_run.append(assignment.step.id)
-        base = {"run_id": assignment.run_id, "step_id": assignment.step.id, "role": self.role,
-                "agent": f"canned-{self.role}", "offline": True,
-                "cost": Cost(prompt_tokens=10, completion_tokens=5, model_calls=1)}
+        base = {
+            "run_id": assignment.run_id,
+            "step_id": assignment.step.id,
+            "role": self.role,
+            "agent": f"canned-{self.role}",
+            "offline": True,
+            "cost": Cost(prompt_tokens=10, completion_tokens=5, model_calls=1),
+        }
         if FAIL_MARKER in assignment.goal_text:
-            return TaskResult(status=TaskStatus.FAILED, error=ErrorInfo(type="ToolError", message="canned failure"),
-                              **base)
+            return TaskResult(
+                status=TaskStatus.FAILED, error=ErrorInfo(type="ToolError", message="canned failure"), **base
+            )
         request_id = f"apr-{assignment.run_id}-{assignment.step.id}"
         if self.holds and HOLD_MARKER in assignment.goal_text and request_id not in assignment.approved_calls:
             pending = ApprovalRequest(id=request_id, run_id=assignment.run_id, step_id=assignment.step.id,
@@ -125,9 +132,10 @@ def canned_supervisor(store_path: Path | str, metrics: RuntimeMetrics | None = N
 def canned_supervisor_local(store_path: Path | str, metrics: RuntimeMetrics | None = None) -> LocalService:
     """:func:`canned_supervisor` on a private event loop thread of this process.
 
-    ``.client`` calls it, ``.close()`` stops it; any number of clients (sync or async, on any loop) may share it.
+    ``supervisor_proxy(local.client)`` calls it, ``.close()`` stops it; any number of clients (sync or async,
+    on any loop) may share it.
     """
-    return serve_locally(partial(canned_supervisor, store_path, metrics), label="supervisor")
+    return serve_locally(partial(canned_supervisor, store_path, metrics), SupervisorRef, label="supervisor")
 
 
 def canned_supervisor_actor(
@@ -138,10 +146,11 @@ def canned_supervisor_actor(
 ) -> ServiceClient:
     """Start :func:`canned_supervisor` as a Ray actor (Ray must be initialised) and return a client of it.
 
-    The actor's handle is ``client.transport.handle``; kill it with ``ray.kill`` when done.
+    ``supervisor_proxy(client)`` calls it. The actor's handle is ``client.transport.handle``; kill it
+    with ``ray.kill`` when done.
     """
     from agentrt.actors.host import RayTransport, spawn  # noqa: PLC0415  (only this double needs Ray)
 
     options = ActorOptions(name=name, namespace=namespace, max_restarts=0)
-    handle = spawn(partial(canned_supervisor, store_path, metrics), options)
+    handle = spawn(partial(canned_supervisor, store_path, metrics), SupervisorRef, options)
     return ServiceClient(RayTransport(handle), label="supervisor")

@@ -1,7 +1,11 @@
 """Ports: the Protocols through which the runtime's parts reach each other.
 
 Each has an in-process default; the same service code runs against a remote
-actor handle that implements the same Protocol.
+actor handle that implements the same Protocol. The service ports (``SupervisorRef``,
+``SpecialistRef``/``ReplicaRef``, ``MemoryRef``, ``EventRecorder``) are also what an
+actor serves: ``agentrt.actors.proxy`` derives the typed client of a service from its
+port, and the actor host answers only the port's methods. A service port's methods each
+take one request contract and return one reply contract.
 """
 
 from __future__ import annotations
@@ -12,8 +16,24 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
+from agentrt.contracts._base import Contract
+from agentrt.contracts.approval import ApprovalDecision, ClarificationAnswer
 from agentrt.contracts.chat import ChatMessage, ModelReply
+from agentrt.contracts.control import (
+    Ack,
+    CancelRun,
+    DrainRuntime,
+    EventsQuery,
+    ManifestQuery,
+    RunEvents,
+    RunList,
+    RunQuery,
+    RunSummary,
+    RuntimeManifest,
+    ScalePool,
+)
 from agentrt.contracts.events import RunEvent
+from agentrt.contracts.goal import Goal
 from agentrt.contracts.identity import Identity
 from agentrt.contracts.ids import RunId
 from agentrt.contracts.memory import (
@@ -31,6 +51,8 @@ from agentrt.contracts.memory import (
     MemoryQuery,
     MemoryWrite,
     MemoryWriteAck,
+    RetentionSweep,
+    SweepReport,
     WorkingState,
     WorkingStateQuery,
 )
@@ -45,11 +67,14 @@ __all__ = [
     "ChatModel",
     "CheckpointStore",
     "Embedder",
+    "EventRecorder",
     "EventSink",
     "MemoryRef",
     "PolicyGate",
+    "ReplicaRef",
     "RunStore",
     "SpecialistRef",
+    "SupervisorRef",
     "VectorIndex",
 ]
 
@@ -181,6 +206,69 @@ class SpecialistRef(Protocol):
 
 
 @runtime_checkable
+class ReplicaRef(SpecialistRef, Protocol):
+    """One specialist replica: runs assignments and tells what became of a step it ran."""
+
+    async def lookup(self, assignment: TaskAssignment) -> Contract:
+        """The result of a step this replica ran or is running, else ``Ack(ok=False)``."""
+        ...
+
+
+@runtime_checkable
+class EventRecorder(Protocol):
+    """A service that takes trace events other actors emit."""
+
+    async def record(self, event: RunEvent) -> Ack:
+        """Append an event to its run's trace."""
+        ...
+
+
+@runtime_checkable
+class SupervisorRef(EventRecorder, Protocol):
+    """The supervisor service: runs goals for tenants, and the runtime's control."""
+
+    async def submit(self, goal: Goal) -> RunSummary:
+        """Accept a goal and start its run."""
+        ...
+
+    async def status(self, query: RunQuery) -> RunState:
+        """A run's current state."""
+        ...
+
+    async def runs(self, query: RunQuery) -> RunList:
+        """A tenant's runs, newest first."""
+        ...
+
+    async def events(self, query: EventsQuery) -> RunEvents:
+        """A run's trace events after a sequence number."""
+        ...
+
+    async def cancel(self, request: CancelRun) -> RunSummary:
+        """Cancel a run."""
+        ...
+
+    async def approve(self, decision: ApprovalDecision) -> RunSummary:
+        """Approve or reject a pending approval request."""
+        ...
+
+    async def answer(self, answer: ClarificationAnswer) -> RunSummary:
+        """Answer a run's clarifying question."""
+        ...
+
+    async def scale(self, request: ScalePool) -> Ack:
+        """Set the replicas of a role's pool."""
+        ...
+
+    async def manifest(self, query: ManifestQuery) -> RuntimeManifest:
+        """The configuration the supervisor runs with."""
+        ...
+
+    async def drain(self, request: DrainRuntime) -> Ack:
+        """Wait until no run is being driven."""
+        ...
+
+
+@runtime_checkable
 class MemoryRef(Protocol):
     """The memory service, local or behind an actor."""
 
@@ -222,4 +310,8 @@ class MemoryRef(Protocol):
 
     async def audit(self, request: AuditQuery) -> AuditLog:
         """Read a tenant's audit log."""
+        ...
+
+    async def sweep(self, request: RetentionSweep) -> SweepReport:
+        """Remove what is past its retention."""
         ...

@@ -1,13 +1,13 @@
 """agentrt memory: partitioned vector memory, facts and working state behind enforced access.
 
 The service (:class:`MemoryService`) runs in-process or as the memory actor;
-everything else reaches it through :class:`MemoryClient` (a ``MemoryRef``).
+everything else reaches it through its port, ``MemoryRef``: a proxy of it
+(``agentrt.actors.proxy.memory_proxy``) over the actor or an in-process transport.
 """
 
 from __future__ import annotations
 
 from agentrt.memory.access import Mode, allows, may_administer, may_grant, owns
-from agentrt.memory.client import MemoryClient
 from agentrt.memory.config import (
     EmbedderConfig,
     HashingEmbedderConfig,
@@ -32,7 +32,6 @@ __all__ = [
     "HashingEmbedderConfig",
     "HybridRanking",
     "IndexConfig",
-    "MemoryClient",
     "MemoryConfig",
     "MemoryService",
     "Mode",

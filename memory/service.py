@@ -19,8 +19,8 @@ committed before its call returns.
 Run it as an actor::
 
     config = MemoryConfig(data_dir=Path("/var/lib/agentrt/memory"))
-    handle = spawn(functools.partial(MemoryService, config), config.actor)
-    memory = MemoryClient(ServiceClient(RayTransport(handle)))
+    handle = spawn(functools.partial(MemoryService, config), MemoryRef, config.actor)
+    memory = memory_proxy(ServiceClient(RayTransport(handle)))
 """
 
 from __future__ import annotations

@@ -5,13 +5,12 @@ from __future__ import annotations
 from agentrt.specialists.factory import approval_policy, build_specialist, tool_catalog
 from agentrt.specialists.outbox import outbox_tools
 from agentrt.specialists.roles import BUILTIN_ROLES, RoleCatalog, RoleSpec, Stage
-from agentrt.specialists.service import SpecialistClient, SpecialistService
+from agentrt.specialists.service import SpecialistService
 
 __all__ = [
     "BUILTIN_ROLES",
     "RoleCatalog",
     "RoleSpec",
-    "SpecialistClient",
     "SpecialistService",
     "Stage",
     "approval_policy",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 
-from agentrt.actors.transport import ServiceClient
 from agentrt.contracts import (
     Ack,
     Contract,
@@ -23,7 +22,7 @@ from agentrt.contracts import (
 )
 from agentrt.specialists.roles import RoleSpec
 
-__all__ = ["SpecialistClient", "SpecialistService"]
+__all__ = ["SpecialistService"]
 
 _Key = tuple[str, str, str]
 
@@ -97,22 +96,3 @@ class SpecialistService:
                     }
                 )
         return result
-
-
-class SpecialistClient:
-    """A ``SpecialistRef`` (with ``lookup``) over a service client to a specialist actor."""
-
-    def __init__(self, client: ServiceClient) -> None:
-        self._client = client
-
-    async def run(self, assignment: TaskAssignment) -> TaskResult:
-        """Run a step on the specialist."""
-        return await self._client.call("run", assignment, TaskResult)
-
-    async def lookup(self, assignment: TaskAssignment) -> Contract:
-        """Ask the specialist for a step it ran or is running."""
-        return await self._client.call("lookup", assignment, Contract)
-
-    async def ready(self) -> None:
-        """Wait until the specialist's actor answers again."""
-        await self._client.transport.ready()

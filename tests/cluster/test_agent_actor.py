@@ -18,7 +18,7 @@ from agentrt.actors.openai_backend import (
     OpenAIProtocolServer,
     responder_for,
 )
-from agentrt.actors.remote import RemoteSpecialist
+from agentrt.actors.remote import remote_specialist
 from agentrt.actors.testing import ScriptedModel, call
 from agentrt.contracts import ActorLost, Artifact, Identity, SpecialistRef, Step, TaskAssignment, TaskStatus
 
@@ -85,7 +85,8 @@ SALES = Artifact(name="sales", media_type="text/csv", text="region,revenue\nnort
 
 async def test_offline_agent_actor_runs_an_assignment_in_another_process() -> None:
     spec = AgentSpec(role="analyst", instructions="Analyse tables.", tools=(sum_column,), output="analysis")
-    specialist = RemoteSpecialist.of(spawn(lambda: AgentService(spec, OfflineModel()), ActorOptions(max_restarts=1)))
+    handle = spawn(lambda: AgentService(spec, OfflineModel()), SpecialistRef, ActorOptions(max_restarts=1))
+    specialist = remote_specialist(handle)
     assert isinstance(specialist, SpecialistRef)
     result = await specialist.run(assignment("Sum the revenue column of the sales table", SALES))
     assert result.status is TaskStatus.SUCCEEDED and result.offline
@@ -98,7 +99,7 @@ async def test_agent_actor_talks_to_an_openai_compatible_endpoint() -> None:
     with OpenAIProtocolServer(responder=responder_for(OfflineModel())) as server:
         config = OpenAIModelConfig(base_url=server.base_url, model="local-llm")
         spec = AgentSpec(role="analyst", instructions="Analyse tables.", tools=(sum_column,))
-        specialist = RemoteSpecialist.of(spawn(lambda: AgentService(spec, OpenAIChatModel(config))))
+        specialist = remote_specialist(spawn(lambda: AgentService(spec, OpenAIChatModel(config)), SpecialistRef))
         result = await specialist.run(assignment("Sum the revenue column of the sales table", SALES))
     assert result.status is TaskStatus.SUCCEEDED and not result.offline
     assert [r["model"] for r in server.requests] == ["local-llm", "local-llm"]
@@ -115,8 +116,8 @@ async def test_write_tool_runs_once_when_retried_after_crashes(tmp_path: Path) -
     ]
     spec = AgentSpec(role="writer", instructions="Keep the journal.", tools=(append_line, crash_once))
     handle = spawn(lambda: AgentService(spec, ScriptedModel(script), ledger=WriteLedger(ledger_path)),
-                   ActorOptions(max_restarts=2))  # fmt: skip
-    specialist = RemoteSpecialist.of(handle)
+                   SpecialistRef, ActorOptions(max_restarts=2))  # fmt: skip
+    specialist = remote_specialist(handle)
     work = assignment("Add hello to the journal")
     lost = 0
     while lost <= 2:  # re-dispatch the step the way the supervisor does when an agent dies

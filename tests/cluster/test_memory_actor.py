@@ -14,6 +14,7 @@ import pytest
 import ray
 
 from agentrt.actors.host import ActorOptions, RayTransport, ServiceClient, spawn
+from agentrt.actors.proxy import memory_proxy
 from agentrt.contracts import (
     AuditQuery,
     ConsentPolicy,
@@ -25,6 +26,7 @@ from agentrt.contracts import (
     Identity,
     MemoryAccessDenied,
     MemoryQuery,
+    MemoryRef,
     MemoryWrite,
     Partition,
     RetentionSweep,
@@ -32,7 +34,7 @@ from agentrt.contracts import (
     WorkingState,
     WorkingStateQuery,
 )
-from agentrt.memory import MemoryClient, MemoryConfig, MemoryService, RetentionPolicy
+from agentrt.memory import MemoryConfig, MemoryService, RetentionPolicy
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")
 
@@ -40,7 +42,7 @@ pytestmark = pytest.mark.usefixtures("ray_cluster")
 @dataclass(frozen=True)
 class MemoryActor:
     handle: ray.actor.ActorHandle
-    client: MemoryClient
+    client: MemoryRef
     data_dir: Path
 
     def rows(self, sql: str, *params: object) -> list[tuple[object, ...]]:
@@ -60,8 +62,8 @@ def actor(ray_cluster: None, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         default_allowed_categories=None,
         retention=RetentionPolicy(sweep_interval_s=0.2),
     )
-    handle = spawn(functools.partial(MemoryService, config), ActorOptions(max_restarts=2))
-    yield MemoryActor(handle, MemoryClient(ServiceClient(RayTransport(handle))), data_dir)
+    handle = spawn(functools.partial(MemoryService, config), MemoryRef, ActorOptions(max_restarts=2))
+    yield MemoryActor(handle, memory_proxy(ServiceClient(RayTransport(handle))), data_dir)
     ray.kill(handle)
 
 

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 import pytest
 import ray
 
-from agentrt.actors.host import ServiceClient
+from agentrt.actors.proxy import supervisor_proxy
 from agentrt.cluster.client import Client
 from agentrt.cluster.metrics import RayMetrics
 from agentrt.cluster.testing import canned_supervisor_actor
-from agentrt.contracts import RunFailed, RunStatus
+from agentrt.contracts import RunFailed, RunStatus, SupervisorRef
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")
 
@@ -25,9 +25,9 @@ SAMPLE = re.compile(r"^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)\{(?P<tags>[^}]*)\} (?P
 
 
 @pytest.fixture(scope="module")
-def supervisor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceClient]:
+def supervisor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupervisorRef]:
     service = canned_supervisor_actor(tmp_path_factory.mktemp("metrics") / "runs.sqlite", metrics=RayMetrics())
-    yield service
+    yield supervisor_proxy(service)
     ray.kill(service.transport.handle)  # type: ignore[attr-defined]
 
 
@@ -49,7 +49,7 @@ def _value(samples: list[tuple[str, dict[str, str], float]], name: str, **tags: 
     return sum(values) if values else None
 
 
-def test_runtime_metrics_reach_the_prometheus_endpoint_with_their_values(supervisor: ServiceClient) -> None:
+def test_runtime_metrics_reach_the_prometheus_endpoint_with_their_values(supervisor: SupervisorRef) -> None:
     with Client(tenant=TENANT, user="ann", supervisor=supervisor) as client:
         state = client.submit("Prepare the weekly sales summary and draft the mail to the team").result(timeout=60)
         assert state.status == RunStatus.DONE

@@ -114,7 +114,7 @@ def test_two_node_cluster_scales_spreads_steps_and_survives_losing_a_node(
     analysts = {s["agent"] for r in first + scaled for s in r["steps"] if s["role"] == "analyst"}
     # Replica names end with the configuration's fingerprint: agentrt-analyst-<i>-<fingerprint>.
     assert {a.split("@")[0].rsplit("-", 1)[0] for a in analysts} == {f"agentrt-analyst-{i}" for i in range(4)}, analysts
-    assert {_node(s["agent"]) for r in first + scaled for s in r["steps"]} == {head, worker}
+    assert {_node(s["agent"]) for r in first + scaled for s in r["steps"]} == {head, worker}, (analysts, head, worker)
     assert worker in {_node(a) for a in analysts}, analysts
 
     # Four runs' analyst steps are in flight on all four replicas when the worker node goes.

@@ -10,7 +10,7 @@ import asyncio
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +28,9 @@ from agentrt.contracts import (
     EventsQuery,
     Goal,
     RunEvent,
-    RunEvents,
     RunQuery,
     RunState,
-    RunSummary,
+    SupervisorRef,
 )
 from agentrt.supervisor.config import SupervisorConfig
 
@@ -84,13 +83,13 @@ def ticket_goal(ticket_id: str, tenant: str = "acme") -> Goal:
     )
 
 
-async def call_until_up(runtime: AnyRuntime, method: str, request: Any, expect: type, deadline_s: float = 60.0) -> Any:
-    """Call the supervisor, waiting out a restart of its actor."""
+async def call_until_up(runtime: AnyRuntime, method: Callable[..., Any], request: Any, deadline_s: float = 60.0) -> Any:
+    """Call a supervisor port method (``SupervisorRef.submit``, ...), waiting out a restart of its actor."""
     loop = asyncio.get_running_loop()
     end = loop.time() + deadline_s
     while True:
         try:
-            return await runtime.supervisor.call(method, request, expect)
+            return await getattr(runtime.supervisor, method.__name__)(request)
         except ActorLost:
             if loop.time() > end:
                 raise
@@ -99,7 +98,7 @@ async def call_until_up(runtime: AnyRuntime, method: str, request: Any, expect: 
 
 async def finish(runtime: AnyRuntime, goal: Goal, timeout_s: float = 120.0) -> RunState:
     """Submit a goal and wait until its run ends or waits for a person."""
-    summary = await call_until_up(runtime, "submit", goal, RunSummary)
+    summary = await call_until_up(runtime, SupervisorRef.submit, goal)
     return await wait_for(runtime, goal.tenant, summary.run_id, timeout_s)
 
 
@@ -108,7 +107,7 @@ async def wait_for(runtime: AnyRuntime, tenant: str, run_id: str, timeout_s: flo
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout_s
     while True:
-        state = await call_until_up(runtime, "status", RunQuery(tenant=tenant, run_id=run_id), RunState)
+        state = await call_until_up(runtime, SupervisorRef.status, RunQuery(tenant=tenant, run_id=run_id))
         if state.terminal or state.status.value.startswith("waiting"):
             return state
         if loop.time() > end:
@@ -118,7 +117,8 @@ async def wait_for(runtime: AnyRuntime, tenant: str, run_id: str, timeout_s: flo
 
 async def trace(runtime: AnyRuntime, state: RunState) -> list[RunEvent]:
     """A run's whole trace."""
-    page = await call_until_up(runtime, "events", EventsQuery(tenant=state.goal.tenant, run_id=state.run_id), RunEvents)
+    query = EventsQuery(tenant=state.goal.tenant, run_id=state.run_id)
+    page = await call_until_up(runtime, SupervisorRef.events, query)
     return list(page.events)
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from agentrt.cluster.local_runtime import LocalRuntime
-from agentrt.contracts import ApprovalDecision, RunStatus, RunSummary, StepStatus
+from agentrt.contracts import ApprovalDecision, RunStatus, StepStatus, SupervisorRef
 from tests.e2e.conftest import call_until_up, finish, incident_goal, ticket_goal, trace, wait_for, weekly_sales_goal
 
 
@@ -60,7 +60,7 @@ async def test_refund_ticket_branches_and_waits_for_approval_then_refunds_once(o
     (request,) = state.pending_approvals
     assert request.tool == "issue_refund" and request.arguments["order_id"] == "ORD-482913"
     decision = ApprovalDecision(tenant="acme", request_id=request.id, approved=True, decided_by="lead")
-    await call_until_up(offline_runtime, "approve", decision, RunSummary)
+    await call_until_up(offline_runtime, SupervisorRef.approve, decision)
     state = await wait_for(offline_runtime, "acme", state.run_id)
     assert state.status == RunStatus.DONE and state.verified
     assert state.plan is not None and state.plan.step("escalate").status == StepStatus.SKIPPED
@@ -83,7 +83,7 @@ async def test_rejected_refund_is_not_issued(offline_runtime: LocalRuntime) -> N
     decision = ApprovalDecision(
         tenant="rejecting", request_id=request.id, approved=False, decided_by="lead", reason="too high"
     )
-    await call_until_up(offline_runtime, "approve", decision, RunSummary)
+    await call_until_up(offline_runtime, SupervisorRef.approve, decision)
     state = await wait_for(offline_runtime, "rejecting", state.run_id)
     assert state.plan is not None and state.plan.step("refund").status == StepStatus.SKIPPED
     outbox = offline_runtime.config.data_dir / "outbox" / "refunds.jsonl"

@@ -16,7 +16,7 @@ import ray
 
 from agentrt.actors.openai_backend import OpenAIProtocolServer
 from agentrt.cluster.runtime import Runtime, replica_name
-from agentrt.contracts import RunEvent, RunState, RunStatus, RunSummary
+from agentrt.contracts import RunEvent, RunQuery, RunStatus, SupervisorRef
 from tests.e2e.conftest import ModelEndpoint, call_until_up, trace, wait_for, weekly_sales_goal
 
 
@@ -31,11 +31,8 @@ def endpoint(model_endpoint: tuple[OpenAIProtocolServer, ModelEndpoint]) -> Iter
 
 
 async def _started(runtime: Runtime, tenant: str, run_id: str, role: str) -> RunEvent:
-    probe = RunState
     for _ in range(600):
-        state = await call_until_up(
-            runtime, "status", __import__("contracts").RunQuery(tenant=tenant, run_id=run_id), probe
-        )
+        state = await call_until_up(runtime, SupervisorRef.status, RunQuery(tenant=tenant, run_id=run_id))
         events = await trace(runtime, state)
         hit = next((e for e in events if e.type == "step_started" and e.data.get("role") == role), None)
         if hit is not None:
@@ -49,7 +46,7 @@ async def test_qa_rejection_triggers_a_replan_that_fixes_the_defect(
 ) -> None:
     # The writer's first draft states figures no artifact holds; QA must catch them.
     endpoint.first_answers["writer"] = ["Revenue rose 12.5% to 41,000.00 last week, our best week ever."]
-    summary = await call_until_up(openai_runtime, "submit", weekly_sales_goal(tenant="qa-replan"), RunSummary)
+    summary = await call_until_up(openai_runtime, SupervisorRef.submit, weekly_sales_goal(tenant="qa-replan"))
     state = await wait_for(openai_runtime, "qa-replan", summary.run_id)
     assert state.status == RunStatus.DONE and state.verified
     events = await trace(openai_runtime, state)
@@ -63,7 +60,7 @@ async def test_killed_specialist_mid_step_does_not_lose_the_run(
     openai_runtime: Runtime, endpoint: ModelEndpoint
 ) -> None:
     endpoint.delays["analyst"] = 3.0
-    summary = await call_until_up(openai_runtime, "submit", weekly_sales_goal(tenant="kill-specialist"), RunSummary)
+    summary = await call_until_up(openai_runtime, SupervisorRef.submit, weekly_sales_goal(tenant="kill-specialist"))
     started = await _started(openai_runtime, "kill-specialist", summary.run_id, "analyst")
     await asyncio.sleep(0.5)
     name = replica_name("analyst", 0, openai_runtime.manifest.fingerprint)
@@ -80,14 +77,14 @@ async def test_killed_supervisor_resumes_from_checkpoint_and_runs_no_step_twice(
 ) -> None:
     # A clean run first: how many model calls each role makes for this goal.
     before = Counter(endpoint.calls)
-    summary = await call_until_up(openai_runtime, "submit", weekly_sales_goal(tenant="baseline"), RunSummary)
+    summary = await call_until_up(openai_runtime, SupervisorRef.submit, weekly_sales_goal(tenant="baseline"))
     clean = await wait_for(openai_runtime, "baseline", summary.run_id)
     assert clean.status == RunStatus.DONE
     expected = Counter(endpoint.calls) - before
 
     endpoint.delays["writer"] = 3.0
     before = Counter(endpoint.calls)
-    summary = await call_until_up(openai_runtime, "submit", weekly_sales_goal(tenant="kill-supervisor"), RunSummary)
+    summary = await call_until_up(openai_runtime, SupervisorRef.submit, weekly_sales_goal(tenant="kill-supervisor"))
     await _started(openai_runtime, "kill-supervisor", summary.run_id, "writer")
     ray.kill(openai_runtime.supervisor_handle, no_restart=False)  # type: ignore[arg-type]
     state = await wait_for(openai_runtime, "kill-supervisor", summary.run_id)

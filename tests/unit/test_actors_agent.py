@@ -23,6 +23,7 @@ from agentrt.actors import (
     WriteLedger,
     tool,
 )
+from agentrt.actors.proxy import recorder_proxy
 from agentrt.actors.task_brief import TaskBrief
 from agentrt.actors.testing import ScriptedModel, call
 from agentrt.contracts import (
@@ -30,6 +31,7 @@ from agentrt.contracts import (
     Artifact,
     Budget,
     ChatMessage,
+    EventRecorder,
     Identity,
     MemoryWrite,
     ModelReply,
@@ -331,7 +333,7 @@ async def test_a_refused_memory_recall_is_traced_and_the_step_goes_on(tmp_path: 
 
 async def test_events_reach_a_hosted_sink_through_the_codec() -> None:
     collected = CollectingSink()
-    sink = RemoteEventSink(ServiceClient(LocalTransport(EventSinkService(collected))))
+    sink = RemoteEventSink(recorder_proxy(ServiceClient(LocalTransport(EventSinkService(collected), EventRecorder))))
     with ScriptedModel([call("find_policy", topic="vat"), "done"]) as model:
         await AgentService(SPEC, model, events=sink).run(assignment())
     assert [e.type for e in collected] == ["model_call", "tool_call", "model_call"]

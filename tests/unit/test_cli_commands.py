@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from agentrt.actors.proxy import supervisor_proxy
 from agentrt.cluster.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from agentrt.cluster.client import Client
 from agentrt.cluster.demo import WEEKLY_SALES_FILES, weekly_sales_dir
@@ -22,7 +23,7 @@ WEEKLY = "Prepare the weekly sales summary and draft the mail to the team"
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     local = canned_supervisor_local(tmp_path_factory.mktemp("cli") / "runs.sqlite")
-    with Client(tenant="acme", user="ann", supervisor=local.client) as c:
+    with Client(tenant="acme", user="ann", supervisor=supervisor_proxy(local.client)) as c:
         yield c
     local.close()
 

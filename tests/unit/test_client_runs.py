@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agentrt.actors.transport import ServiceClient
+from agentrt.actors.proxy import supervisor_proxy
 from agentrt.cluster.async_client import AsyncClient
 from agentrt.cluster.client import Client, RunHandle
 from agentrt.cluster.testing import canned_supervisor_local
@@ -19,6 +19,7 @@ from agentrt.contracts import (
     RunError,
     RunFailed,
     RunStatus,
+    SupervisorRef,
     UsageError,
 )
 
@@ -26,14 +27,14 @@ WEEKLY = "Prepare the weekly sales summary and draft the mail to the team"
 
 
 @pytest.fixture(scope="module")
-def supervisor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceClient]:
+def supervisor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupervisorRef]:
     local = canned_supervisor_local(tmp_path_factory.mktemp("client") / "runs.sqlite")
-    yield local.client
+    yield supervisor_proxy(local.client)
     local.close()
 
 
 @pytest.fixture(scope="module")
-def client(supervisor: ServiceClient) -> Iterator[Client]:
+def client(supervisor: SupervisorRef) -> Iterator[Client]:
     with Client(tenant="acme", user="ann", supervisor=supervisor) as c:
         yield c
 
@@ -126,7 +127,7 @@ def test_answered_question_lets_the_run_go_on(client: Client) -> None:
     assert state.status == RunStatus.DONE and "Clarification: Draft a short note" in state.goal.text
 
 
-def test_another_tenant_cannot_see_or_decide_on_a_run(client: Client, supervisor: ServiceClient) -> None:
+def test_another_tenant_cannot_see_or_decide_on_a_run(client: Client, supervisor: SupervisorRef) -> None:
     run = client.submit(f"{WEEKLY} #send")
     request_id = str(_until(run, "approval_requested")["id"])
     with Client(tenant="beta", user="bob", supervisor=supervisor) as other:
@@ -147,7 +148,7 @@ def test_scaling_a_role_reports_the_pool_and_an_unknown_role_is_not_found(client
     assert "analyst" in str(info.value)
 
 
-def test_bad_input_is_a_usage_error_that_names_the_fault(client: Client, supervisor: ServiceClient,
+def test_bad_input_is_a_usage_error_that_names_the_fault(client: Client, supervisor: SupervisorRef,
                                                         tmp_path: Path) -> None:
     with pytest.raises(ContractError, match="tenant"):
         Client(tenant="../etc", supervisor=supervisor)
@@ -159,7 +160,7 @@ def test_bad_input_is_a_usage_error_that_names_the_fault(client: Client, supervi
         client.scale("analyst", -1)
 
 
-async def test_async_client_follows_a_run_to_its_result(supervisor: ServiceClient, data: list[Path]) -> None:
+async def test_async_client_follows_a_run_to_its_result(supervisor: SupervisorRef, data: list[Path]) -> None:
     client = AsyncClient(tenant="acme", user="ann", supervisor=supervisor)
     run = await client.submit(WEEKLY, data=data)
     assert run.submitted is not None and run.submitted.run_id == run.run_id

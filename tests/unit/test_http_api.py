@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from agentrt.actors.transport import ServiceClient
+from agentrt.actors.proxy import supervisor_proxy
 from agentrt.cluster.http import ApiKey, HookSpec, HttpConfig, build_app, hash_api_key
 from agentrt.cluster.testing import canned_supervisor_local
-from agentrt.contracts import ConfigError, RunEvent
+from agentrt.contracts import ConfigError, RunEvent, SupervisorRef
 
 WEEKLY = "Prepare the weekly sales summary and draft the mail to the team"
 ACME = {"Authorization": "Bearer acme-secret-key"}
@@ -26,14 +26,14 @@ CONFIG = HttpConfig(
 
 
 @pytest.fixture(scope="module")
-def supervisor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceClient]:
+def supervisor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupervisorRef]:
     local = canned_supervisor_local(tmp_path_factory.mktemp("http") / "runs.sqlite")
-    yield local.client
+    yield supervisor_proxy(local.client)
     local.close()
 
 
 @pytest.fixture
-async def http(supervisor: ServiceClient) -> AsyncIterator[httpx.AsyncClient]:
+async def http(supervisor: SupervisorRef) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=build_app(supervisor, CONFIG))
     async with httpx.AsyncClient(transport=transport, base_url="http://agentrt.test") as client:
         yield client

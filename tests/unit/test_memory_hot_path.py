@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from agentrt.contracts import AuditQuery, RetentionSweep
-from agentrt.memory import MemoryClient, RetentionPolicy
+from agentrt.contracts import AuditQuery, MemoryRef, RetentionSweep
+from agentrt.memory import RetentionPolicy
 from tests.unit.test_memory_service import OWN, SUP, Clock, open_memory, search, write
 
 
@@ -67,7 +67,7 @@ async def test_audit_log_keeps_the_order_of_calls_when_a_write_follows_searches(
     await service.stop()
 
 
-async def hit_ids(memory: MemoryClient, text: str) -> list[str]:
+async def hit_ids(memory: MemoryRef, text: str) -> list[str]:
     return [hit.record.id for hit in await search(memory, text, k=10)]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from agentrt.actors import LocalTransport, ServiceClient
+from agentrt.actors.proxy import memory_proxy
 from agentrt.contracts import (
     AuditQuery,
     ConfigError,
@@ -36,7 +37,6 @@ from agentrt.memory import (
     HashingEmbedder,
     HashingEmbedderConfig,
     IndexConfig,
-    MemoryClient,
     MemoryConfig,
     MemoryService,
     RetentionPolicy,
@@ -63,11 +63,11 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
-def open_memory(path: Path, clock: Clock | None = None, **overrides: object) -> tuple[MemoryService, MemoryClient]:
+def open_memory(path: Path, clock: Clock | None = None, **overrides: object) -> tuple[MemoryService, MemoryRef]:
     """A service on ``path`` and a client that reaches it through the codec."""
     config = MemoryConfig(data_dir=path, default_allowed_categories=None, **overrides)  # type: ignore[arg-type]
     service = MemoryService(config, clock=clock or Clock())
-    return service, MemoryClient(ServiceClient(LocalTransport(service)))
+    return service, memory_proxy(ServiceClient(LocalTransport(service, MemoryRef)))
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def memory(tmp_path: Path, clock: Clock) -> AsyncIterator[MemoryClient]:
+async def memory(tmp_path: Path, clock: Clock) -> AsyncIterator[MemoryRef]:
     service, client = open_memory(tmp_path, clock)
     yield client
     await service.stop()
@@ -87,16 +87,16 @@ def database_bytes(path: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(path.glob("memory.sqlite3*")))
 
 
-async def write(memory: MemoryClient, *texts: str, partition: Partition = OWN, caller: Identity = AGENT, **kw: object):
+async def write(memory: MemoryRef, *texts: str, partition: Partition = OWN, caller: Identity = AGENT, **kw: object):
     return await memory.write(MemoryWrite(caller=caller, partition=partition, texts=texts, **kw))  # type: ignore[arg-type]
 
 
-async def search(memory: MemoryClient, text: str, *partitions: Partition, caller: Identity = AGENT, **kw: object):
+async def search(memory: MemoryRef, text: str, *partitions: Partition, caller: Identity = AGENT, **kw: object):
     query = MemoryQuery(caller=caller, partitions=partitions or (OWN,), text=text, **kw)  # type: ignore[arg-type]
     return (await memory.search(query)).hits
 
 
-async def test_search_finds_the_relevant_record_first(memory: MemoryClient) -> None:
+async def test_search_finds_the_relevant_record_first(memory: MemoryRef) -> None:
     ack = await write(
         memory,
         "Revenue is reported net of refunds",
@@ -110,7 +110,7 @@ async def test_search_finds_the_relevant_record_first(memory: MemoryClient) -> N
     assert len(hits) == 2 and hits[0].score > hits[1].score
 
 
-async def test_keyword_weight_and_category_filter_shape_the_ranking(memory: MemoryClient) -> None:
+async def test_keyword_weight_and_category_filter_shape_the_ranking(memory: MemoryRef) -> None:
     await write(memory, "quarterly revenue summary for the board", category="finance")
     await write(memory, "board games night on friday", category="social")
     hits = await search(memory, "board", category="social")
@@ -119,7 +119,7 @@ async def test_keyword_weight_and_category_filter_shape_the_ranking(memory: Memo
     assert keyword_only[0].record.category == "finance" and keyword_only[0].score == pytest.approx(1.0)
 
 
-async def test_recency_weight_prefers_newer_records(memory: MemoryClient, clock: Clock) -> None:
+async def test_recency_weight_prefers_newer_records(memory: MemoryRef, clock: Clock) -> None:
     await write(memory, "status report: project on track")
     clock.advance(14 * 86_400)
     await write(memory, "status report: project delayed")
@@ -147,7 +147,7 @@ async def test_a_batch_is_one_transaction_all_or_nothing(tmp_path: Path) -> None
     assert [h.record.text for h in await search(reopened, "good text")] == ["warm the index"]
 
 
-async def test_personal_data_and_secrets_never_reach_the_database(memory: MemoryClient, tmp_path: Path) -> None:
+async def test_personal_data_and_secrets_never_reach_the_database(memory: MemoryRef, tmp_path: Path) -> None:
     ack = await write(
         memory,
         f"Contact {EMAIL} about the renewal",
@@ -168,7 +168,7 @@ async def test_personal_data_and_secrets_never_reach_the_database(memory: Memory
     assert b"[REDACTED:EMAIL]" in on_disk
 
 
-async def test_contradicting_fact_is_kept_and_reported_then_resolved_by_recency(memory: MemoryClient) -> None:
+async def test_contradicting_fact_is_kept_and_reported_then_resolved_by_recency(memory: MemoryRef) -> None:
     first = Fact(partition=SHARED, key="ceo", value="Ann", source="web", observed_at=datetime(2026, 1, 1, tzinfo=UTC))
     second = first.model_copy(update={"value": "Bob", "source": "crm", "observed_at": datetime(2026, 2, 1, tzinfo=UTC)})
     assert (await memory.put_fact(FactWrite(caller=SUP, fact=first))).conflicts == ()
@@ -187,7 +187,7 @@ async def test_contradicting_fact_is_kept_and_reported_then_resolved_by_recency(
     assert any(e.action == "resolve" and "latest filing" in e.reason for e in log.entries)
 
 
-async def test_restating_a_value_is_not_a_conflict(memory: MemoryClient) -> None:
+async def test_restating_a_value_is_not_a_conflict(memory: MemoryRef) -> None:
     fact = Fact(partition=OWN, key="region", value="EMEA", source="crm")
     await memory.put_fact(FactWrite(caller=AGENT, fact=fact))
     ack = await memory.put_fact(FactWrite(caller=AGENT, fact=fact.model_copy(update={"source": "web"})))
@@ -224,12 +224,12 @@ async def test_source_rank_from_request_or_config_and_explicit_decision_resolve_
     assert after.resolved == decided.resolved and after.resolution == decided.resolution
 
 
-async def test_resolving_a_key_without_facts_is_not_found(memory: MemoryClient) -> None:
+async def test_resolving_a_key_without_facts_is_not_found(memory: MemoryRef) -> None:
     with pytest.raises(NotFound):
         await memory.resolve(FactResolution(caller=SUP, partition=SHARED, key="nothing", rule="recency"))
 
 
-async def test_consent_forbids_long_term_storage_of_a_category_but_not_working_state(memory: MemoryClient) -> None:
+async def test_consent_forbids_long_term_storage_of_a_category_but_not_working_state(memory: MemoryRef) -> None:
     await memory.set_consent(ConsentPolicy(caller=SUP, tenant="acme", allowed_categories=("general",)))
     ack = await write(memory, "Ann prefers vegetarian food", category="health")
     fact_ack = await memory.put_fact(
@@ -248,7 +248,7 @@ async def test_consent_forbids_long_term_storage_of_a_category_but_not_working_s
 
 async def test_default_consent_allows_only_general_until_a_tenant_sets_a_policy(tmp_path: Path) -> None:
     service = MemoryService(MemoryConfig(data_dir=tmp_path))
-    memory = MemoryClient(ServiceClient(LocalTransport(service)))
+    memory = memory_proxy(ServiceClient(LocalTransport(service, MemoryRef)))
     assert (await write(memory, "likes jazz", category="preferences")).refused is not None
     assert (await write(memory, "likes jazz")).refused is None
     await memory.set_consent(ConsentPolicy(caller=SUP, tenant="acme", allowed_categories=("*",)))
@@ -281,7 +281,7 @@ async def test_expired_records_are_hidden_on_read_and_removed_by_the_sweep(tmp_p
     await service.stop()
 
 
-async def test_sweep_of_every_tenant_takes_the_system_role(memory: MemoryClient) -> None:
+async def test_sweep_of_every_tenant_takes_the_system_role(memory: MemoryRef) -> None:
     with pytest.raises(MemoryAccessDenied):
         await memory.sweep(RetentionSweep(caller=SUP))
     report = await memory.sweep(RetentionSweep(caller=Identity(tenant="acme", agent="runtime", role="system")))
@@ -305,7 +305,7 @@ async def test_started_service_sweeps_on_its_own(tmp_path: Path, clock: Clock) -
 
 
 async def test_audit_log_records_reads_writes_and_denials_and_cannot_be_rewritten(
-    memory: MemoryClient, tmp_path: Path
+    memory: MemoryRef, tmp_path: Path
 ) -> None:
     await write(memory, "audited text", reason="collect background")
     await search(memory, "audited", reason="draft the summary")
@@ -373,7 +373,7 @@ async def test_reopening_with_an_embedder_of_another_dimension_is_a_config_error
         MemoryService(MemoryConfig(data_dir=tmp_path), embedder=HashingEmbedder(HashingEmbedderConfig(dim=64)))
 
 
-async def test_grant_opens_a_partition_for_one_run_and_only_supervisors_grant(memory: MemoryClient) -> None:
+async def test_grant_opens_a_partition_for_one_run_and_only_supervisors_grant(memory: MemoryRef) -> None:
     analyst = Partition(tenant="acme", scope=Scope.AGENT, owner="analyst")
     await write(memory, "analyst notes on churn", partition=analyst, caller=SUP)
     with pytest.raises(MemoryAccessDenied):

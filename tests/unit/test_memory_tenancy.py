@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agentrt.actors import LocalTransport, ServiceClient
+from agentrt.actors.proxy import memory_proxy
 from agentrt.contracts import (
     AuditQuery,
     ConsentPolicy,
@@ -24,6 +25,7 @@ from agentrt.contracts import (
     Identity,
     MemoryAccessDenied,
     MemoryQuery,
+    MemoryRef,
     MemoryWrite,
     Partition,
     RetentionSweep,
@@ -31,10 +33,10 @@ from agentrt.contracts import (
     WorkingState,
     WorkingStateQuery,
 )
-from agentrt.memory import MemoryClient, MemoryConfig, MemoryService
+from agentrt.memory import MemoryConfig, MemoryService
 
 TENANTS = ("acme", "globex")
-World = tuple[MemoryClient, dict[str, set[str]]]
+World = tuple[MemoryRef, dict[str, set[str]]]
 TEXTS = ("Project Falcon budget is 1.2M", "Quarterly churn rose to 4%", "The launch date is 3 June")
 
 
@@ -56,7 +58,7 @@ def partitions(tenant: str) -> list[Partition]:
 async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
     """Both tenants hold the same texts and facts in same-named partitions; returns each tenant's record ids."""
     service = MemoryService(MemoryConfig(data_dir=tmp_path_factory.mktemp("tenancy"), default_allowed_categories=None))
-    memory = MemoryClient(ServiceClient(LocalTransport(service)))
+    memory = memory_proxy(ServiceClient(LocalTransport(service, MemoryRef)))
     ids: dict[str, set[str]] = {}
     for tenant in TENANTS:
         ids[tenant] = set()
