@@ -37,9 +37,12 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from agentrt.actors.provenance import fence as fenced
+from agentrt.actors.provenance import origin_of
+from agentrt.actors.provenance import unfence as unfenced
 from agentrt.contracts import Artifact, ChatMessage, ContextItem, JsonValue, TaskAssignment, ToolResult
 
-__all__ = ["INPUTS_FENCE", "TaskBrief", "clip_json", "observation_message"]
+__all__ = ["INPUTS_FENCE", "TaskBrief", "clip_json", "observation_message", "read_observation"]
 
 INPUTS_FENCE = "inputs"
 """The info string of the fenced block that carries the inputs."""
@@ -83,8 +86,10 @@ class TaskBrief:
         """Return the user message text: the instruction, then the fenced ``inputs`` block."""
         artifacts = {a.name: _artifact_entry(a, max_chars) for a in self.artifacts}
         context = [
-            {"source": c.source, "text": _clip(c.text, max_chars)[0], "priority": c.priority} for c in self.context
-        ]
+            {"source": c.source, "origin": origin_of(c.source), "text": _clip(c.text, max_chars)[0],
+             "priority": c.priority}
+            for c in self.context
+        ]  # fmt: skip
         body = {"goal": self.goal, "acceptance": list(self.acceptance), "artifacts": artifacts, "context": context}
         block = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
         return f"{self.instruction}\n\nInputs:\n```{INPUTS_FENCE}\n{block}\n```\n"
@@ -131,7 +136,9 @@ def _clip(text: str, max_chars: int) -> tuple[str, bool]:
 
 def _artifact_entry(artifact: Artifact, max_chars: int) -> dict[str, object]:
     text, clipped = _clip(artifact.text, max_chars)
-    entry: dict[str, object] = {"media_type": artifact.media_type, "text": text, "data": artifact.data}
+    entry: dict[str, object] = {"media_type": artifact.media_type,
+                                "origin": "step_output" if artifact.produced_by else "user",
+                                "text": text, "data": artifact.data}  # fmt: skip
     if clipped:
         entry["clipped"] = True
     if artifact.produced_by:
@@ -174,8 +181,12 @@ def _parse_context(raw: object) -> tuple[ContextItem, ...]:
     return tuple(found)
 
 
-def observation_message(result: ToolResult, max_chars: int = 20_000) -> ChatMessage:
-    """The tool message that tells the model how a call ended (strings longer than ``max_chars`` clipped)."""
+def observation_message(result: ToolResult, max_chars: int = 20_000, fence: str = "") -> ChatMessage:
+    """The tool message that tells the model how a call ended (strings longer than ``max_chars`` clipped).
+
+    With a ``fence`` (the run's random boundary) the JSON is wrapped as untrusted data from ``tool:<name>``
+    (:func:`~agentrt.actors.provenance.fence`); :func:`read_observation` reads either form back.
+    """
     if result.ok:
         body: JsonValue = {"ok": True, "output": clip_json(result.output, max_chars)}
     else:
@@ -183,8 +194,15 @@ def observation_message(result: ToolResult, max_chars: int = 20_000) -> ChatMess
         body = {"ok": False, "error": {"type": error.type if error else "ToolError",
                                        "message": error.message if error else "",
                                        "field": error.field if error else None}}  # fmt: skip
-    return ChatMessage(role="tool", tool_call_id=result.call_id, name=result.tool,
-                       content=json.dumps(body, ensure_ascii=False))  # fmt: skip
+    content = json.dumps(body, ensure_ascii=False)
+    if fence:
+        content = fenced(content, f"tool:{result.tool}", fence)
+    return ChatMessage(role="tool", tool_call_id=result.call_id, name=result.tool, content=content)
+
+
+def read_observation(content: str) -> str:
+    """The JSON text of a tool message, its data fence removed."""
+    return unfenced(content)
 
 
 def clip_json(value: JsonValue, max_chars: int, max_items: int = 200) -> JsonValue:

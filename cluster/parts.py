@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from agentrt.actors import Tool
 from agentrt.actors.offline import OfflineModel
 from agentrt.actors.openai_backend import OpenAIChatModel
+from agentrt.actors.policy_file import PolicyFileGate
 from agentrt.cluster.config_files import load_roles, load_workflow
 from agentrt.cluster.settings import ModelSettings
 from agentrt.contracts import ChatModel, ConfigError, EventSink, PolicyGate, RunStore, RuntimeManifest
@@ -196,17 +197,21 @@ def workflow_catalog(config: RuntimeConfig) -> WorkflowCatalog:
 
 
 def build_policy(config: RuntimeConfig, role: RoleSpec, tools: tuple[Tool, ...]) -> PolicyGate:
-    """The policy gate of a role: the configured gate (or factory of ``(role, tools)``), else approval of writes."""
+    """The policy gate of a role: the configured gate, policy file or factory, else the shipped policy file."""
     policy = config.policy
     if policy is None:
         return approval_policy(tools)
+    if isinstance(policy, (str, Path)):
+        return PolicyFileGate(Path(policy).expanduser(), tools=tools)
     if isinstance(policy, PolicyGate):
         return policy
     if callable(policy):
         gate = policy(role, tools)
         if isinstance(gate, PolicyGate):
             return gate
-    raise ConfigError("policy must be a PolicyGate or a factory (role, tools) -> PolicyGate", field="policy")
+    raise ConfigError(
+        "policy must be a policy file path, a PolicyGate or a factory (role, tools) -> PolicyGate", field="policy"
+    )
 
 
 def build_run_store(config: RuntimeConfig) -> RunStore:

@@ -100,8 +100,10 @@ class RuntimeConfig(BaseModel):
             ``openai:gpt-4.1-mini``: endpoint, key and prices from the settings), a ``ChatModel``
             object, or a factory returning one (called where the model runs).
         role_models: A model (same forms) per role name, over ``model``.
-        policy: The policy gate of every specialist: a ``PolicyGate``, or a factory
-            ``(role: RoleSpec, tools: tuple[Tool, ...]) -> PolicyGate``; None holds every write for approval.
+        policy: The policy of every specialist: the path of a policy file (YAML, see
+            ``agentrt.actors.policy_file``; re-read when it changes), a ``PolicyGate``, or a factory
+            ``(role: RoleSpec, tools: tuple[Tool, ...]) -> PolicyGate``; None applies the shipped policy
+            file: reads run, writes wait for a person, no destination is taken from untrusted content.
         tools: Your own tools (made with ``agentrt.tool``); roles name them like built-in tools.
         tool_modules: Importable modules of your own tools: each exposes ``TOOLS``, a sequence of tools.
         roles: Your own roles (:class:`~agentrt.specialists.roles.RoleSpec`), added to the built-ins.

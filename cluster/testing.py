@@ -85,7 +85,8 @@ class CannedSpecialist:
                 status=TaskStatus.FAILED, error=ErrorInfo(type="ToolError", message="canned failure"), **base
             )
         request_id = f"apr-{assignment.run_id}-{assignment.step.id}"
-        if self.holds and HOLD_MARKER in assignment.goal_text and request_id not in assignment.approved_calls:
+        decided = (*assignment.approved_calls, *assignment.rejected_calls)
+        if self.holds and HOLD_MARKER in assignment.goal_text and request_id not in decided:
             pending = ApprovalRequest(id=request_id, run_id=assignment.run_id, step_id=assignment.step.id,
                                       tool="send_email", arguments={"to": "team"},
                                       reason="sending mail needs a person's approval")  # fmt: skip

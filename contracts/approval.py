@@ -9,6 +9,7 @@ from pydantic import Field
 from agentrt.contracts._base import Contract, JsonObject, Timestamp, utcnow
 from agentrt.contracts.ids import Name, RequestId, RunId, StepId, TenantId, UserId
 from agentrt.contracts.result import Provenance, StepProposal
+from agentrt.contracts.tools import ArgumentOrigin
 
 __all__ = ["ApprovalDecision", "ApprovalRequest", "ClarificationAnswer", "ClarificationRequest"]
 
@@ -17,6 +18,7 @@ class ApprovalRequest(Contract):
     """A risky action held until a person approves or rejects it.
 
     ``subject`` says what waits: a ``tool_call`` (``tool`` with ``arguments``, in step ``step_id``),
+    with ``arguments_from`` saying where each identifying argument value came from),
     or a ``step_proposal``: step ``step_id`` was proposed by a specialist (``proposal``) after it
     read untrusted content (``provenance``) and could write; approved, it runs; rejected, it is skipped.
     """
@@ -31,6 +33,7 @@ class ApprovalRequest(Contract):
     reason: str = ""
     proposal: StepProposal | None = None
     provenance: Provenance | None = None
+    arguments_from: tuple[ArgumentOrigin, ...] = ()
     created_at: Timestamp = Field(default_factory=utcnow)
 
     def describe(self) -> str:
@@ -38,7 +41,9 @@ class ApprovalRequest(Contract):
         if self.subject == "step_proposal" and self.proposal is not None:
             sources = ", ".join(self.provenance.sources[:5]) if self.provenance else "unknown"
             return f"new {self.proposal.role} step proposed after reading {sources}: {self.proposal.instruction[:200]}"
-        return f"{self.tool} {self.arguments}"
+        seen = [f"{a.path}={a.value!r} from {', '.join(a.sources) or a.origin}" for a in self.arguments_from
+                if a.origin != "user"]  # fmt: skip
+        return f"{self.tool} {self.arguments}" + (f" ({'; '.join(seen[:5])})" if seen else "")
 
 
 class ApprovalDecision(Contract):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
@@ -89,12 +90,14 @@ class RunState(Contract):
     replans: int = Field(default=0, ge=0)
     pending_approvals: tuple[ApprovalRequest, ...] = ()
     approved_calls: tuple[str, ...] = ()
+    rejected_calls: tuple[str, ...] = ()
     pending_question: ClarificationRequest | None = None
     intake: JsonObject = Field(default_factory=dict)
     output: str = ""
     error: str = ""
     verified: bool = False
     memory_refs: tuple[str, ...] = ()
+    fence: str = Field(default_factory=lambda: secrets.token_hex(12), max_length=64)
     created_at: Timestamp = Field(default_factory=utcnow)
     updated_at: Timestamp = Field(default_factory=utcnow)
 

@@ -9,11 +9,14 @@ from pydantic import Field
 
 from agentrt.contracts._base import Contract, JsonValue, Timestamp
 from agentrt.contracts.approval import ApprovalRequest
+from agentrt.contracts.chat import ChatMessage
+from agentrt.contracts.failure import ErrorInfo
 from agentrt.contracts.goal import Budget
 from agentrt.contracts.identity import Identity
 from agentrt.contracts.ids import Name, RunId, StepId
 from agentrt.contracts.plan import Step
 from agentrt.contracts.result import QAVerdict, StepFact, StepProposal
+from agentrt.contracts.tools import ToolCall
 
 __all__ = [
     "Artifact",
@@ -21,6 +24,7 @@ __all__ = [
     "ContextItem",
     "Cost",
     "ErrorInfo",
+    "StepResume",
     "TaskAssignment",
     "TaskResult",
     "TaskStatus",
@@ -83,16 +87,6 @@ class Cost(Contract):
         )
 
 
-class ErrorInfo(Contract):
-    """An error as data: its type name, message and, where known, the offending field."""
-
-    kind: Literal["error_info"] = "error_info"
-    type: str
-    message: str
-    field: str | None = None
-    transient: bool = False
-
-
 class TaskStatus(StrEnum):
     """How a step attempt ended."""
 
@@ -101,8 +95,33 @@ class TaskStatus(StrEnum):
     NEEDS_APPROVAL = "needs_approval"
 
 
+class StepResume(Contract):
+    """Where a step paused for a person's approval, so it resumes there without re-running earlier turns.
+
+    ``messages`` is the conversation up to the paused turn, ``calls`` that turn's tool calls (the held one
+    among them), and the rest is what the step had produced and spent so far. It lives in the run's
+    working state and goes back to the specialist in the assignment once the call is decided.
+    """
+
+    kind: Literal["step_resume"] = "step_resume"
+    messages: tuple[ChatMessage, ...]
+    calls: tuple[ToolCall, ...]
+    artifacts: tuple[Artifact, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    cost: Cost = Cost()
+    sources: tuple[str, ...] = ()
+    repairs: int = Field(default=0, ge=0)
+    answer_repaired: bool = False
+    turns: int = Field(default=0, ge=0)
+    fence: str = ""
+
+
 class TaskAssignment(Contract):
-    """A step handed to a specialist, with everything it may use."""
+    """A step handed to a specialist, with everything it may use.
+
+    ``approved_calls`` and ``rejected_calls`` are the approval ids a person decided; ``resume`` is where the
+    step paused for one of them; ``fence`` is the run's random boundary around untrusted data.
+    """
 
     kind: Literal["task_assignment"] = "task_assignment"
     run_id: RunId
@@ -115,6 +134,9 @@ class TaskAssignment(Contract):
     attempt: int = Field(default=1, ge=1)
     deadline: Timestamp | None = None
     approved_calls: tuple[str, ...] = ()
+    rejected_calls: tuple[str, ...] = ()
+    resume: StepResume | None = None
+    fence: str = Field(default="", max_length=64)
 
 
 class TaskResult(Contract):
@@ -146,3 +168,4 @@ class TaskResult(Contract):
     follow_ups: tuple[StepProposal, ...] = ()
     pending_approval: ApprovalRequest | None = None
     untrusted_sources: tuple[str, ...] = ()
+    resume: StepResume | None = None

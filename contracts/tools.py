@@ -7,10 +7,18 @@ from typing import Literal
 from pydantic import Field
 
 from agentrt.contracts._base import Contract, JsonObject, JsonValue
+from agentrt.contracts.failure import ErrorInfo
 from agentrt.contracts.ids import CallId, Name
-from agentrt.contracts.task import ErrorInfo
 
-__all__ = ["ToolCall", "ToolResult", "ToolSpec"]
+__all__ = ["ORIGINS", "UNTRUSTED_ORIGINS", "ArgumentOrigin", "Origin", "ToolCall", "ToolResult", "ToolSpec"]
+
+Origin = Literal["user", "system", "tool_output", "document", "memory", "step_output", "unverified"]
+"""Where a value came from: the user (goal, attachments), the system, a tool's output, a retrieved document,
+a memory record, an earlier step's output, or nowhere the runtime has seen (``unverified``: the model wrote it)."""
+
+ORIGINS: tuple[Origin, ...] = ("user", "system", "tool_output", "document", "memory", "step_output", "unverified")
+UNTRUSTED_ORIGINS: frozenset[str] = frozenset({"tool_output", "document", "memory", "step_output"})
+"""Origins whose content is data, never an instruction."""
 
 
 class ToolSpec(Contract):
@@ -23,14 +31,40 @@ class ToolSpec(Contract):
     writes: bool = False
 
 
+class ArgumentOrigin(Contract):
+    """Where one identifying value of a call's arguments came from.
+
+    ``path`` is the argument (``to``, ``items[0].iban``), ``value`` the identifying value found in it (an
+    address, URL, host, account, id or path), ``value_kind`` what it looks like, ``origin`` the most trusted
+    place it was seen, and ``sources`` the untrusted places it was seen (``tool:search``, ``doc:...``).
+    """
+
+    kind: Literal["argument_origin"] = "argument_origin"
+    path: str
+    value: str
+    value_kind: Literal["email", "url", "host", "account", "id", "path", "value"]
+    origin: Origin
+    sources: tuple[str, ...] = ()
+
+    @property
+    def untrusted(self) -> bool:
+        """True when the value was seen only in untrusted content."""
+        return self.origin in UNTRUSTED_ORIGINS
+
+
 class ToolCall(Contract):
-    """A request to run a tool."""
+    """A request to run a tool.
+
+    ``provenance`` is filled by the runtime, never by the model: where each identifying argument value came
+    from, as the policy gate and the approval request see it.
+    """
 
     kind: Literal["tool_call"] = "tool_call"
     id: CallId
     tool: Name
     arguments: JsonObject = Field(default_factory=dict)
     idempotency_key: str | None = None
+    provenance: tuple[ArgumentOrigin, ...] = ()
 
 
 class ToolResult(Contract):

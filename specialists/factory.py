@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agentrt.actors import AgentService, AgentSpec, PolicyRule, RuleGate, Tool, WriteLedger, tool
+from agentrt.actors import AgentService, AgentSpec, Tool, WriteLedger, tool
+from agentrt.actors.policy_file import PolicyFileGate
 from agentrt.contracts import ChatModel, ConfigError, EventSink, MemoryRef, PolicyGate
 from agentrt.specialists.outbox import outbox_tools
 from agentrt.specialists.roles import RoleSpec
@@ -24,15 +25,12 @@ def tool_catalog(outbox_dir: Path | str | None = None, extra: tuple[Tool, ...] =
 
 
 def approval_policy(tools: tuple[Tool, ...]) -> PolicyGate:
-    """The default gate: reads run, every write waits for a person's approval."""
-    return RuleGate(
-        [
-            PolicyRule(
-                verdict="needs_approval", writes=True, reason="this action leaves the runtime; a person must approve it"
-            )
-        ],
-        tools=tools,
-    )
+    """The default gate: the shipped policy file (``agentrt/actors/default_policy.yaml``).
+
+    Reads run, every write waits for a person's approval, and no write or fetch takes its destination
+    from untrusted content.
+    """
+    return PolicyFileGate(None, tools=tools)
 
 
 def build_specialist(

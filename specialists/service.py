@@ -28,7 +28,8 @@ _Key = tuple[str, str, str]
 
 
 def _key(assignment: TaskAssignment) -> _Key:
-    return (assignment.run_id, assignment.step.id, ",".join(assignment.approved_calls))
+    decided = ",".join(assignment.approved_calls) + "|" + ",".join(assignment.rejected_calls)
+    return (assignment.run_id, assignment.step.id, decided)
 
 
 class SpecialistService:

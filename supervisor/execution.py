@@ -177,6 +177,9 @@ class StepScheduler:
             pool = self._pools.get(step.role)
             if pool is None:
                 raise AgentRTError(f"no pool serves role {step.role!r}")
+            # RUNNING is on disk before the step runs anywhere: a restarted supervisor asks the
+            # replicas for it instead of running it a second time.
+            await self._rec.durable()
             result = await asyncio.wait_for(pool.run(assignment), self._config.step_timeout_s)
         except (AgentRTError, TimeoutError) as exc:
             result = TaskResult(
@@ -199,6 +202,7 @@ class StepScheduler:
         b = state.goal.budget
         elapsed = (utcnow() - state.created_at).total_seconds()
         remaining_wall = max(1.0, min(b.max_wall_s - elapsed, self._config.step_timeout_s))
+        paused = state.results.get(step.id)
         return TaskAssignment(
             run_id=state.run_id,
             step=step,
@@ -216,6 +220,9 @@ class StepScheduler:
             ),
             deadline=utcnow() + timedelta(seconds=remaining_wall),
             approved_calls=state.approved_calls,
+            rejected_calls=state.rejected_calls,
+            resume=paused.resume if paused is not None and paused.status == TaskStatus.NEEDS_APPROVAL else None,
+            fence=state.fence,
         )
 
     async def _on_result(self, state: RunState, step_id: str, result: TaskResult) -> RunState:

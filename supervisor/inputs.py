@@ -52,6 +52,10 @@ def approval_decided(rec: Recorder, state: RunState, request: ApprovalRequest, d
     if decision.approved:
         state = set_step_status(state, request.step_id, StepStatus.PENDING)
         state = state.model_copy(update={"approved_calls": state.approved_calls + (request.id,)})
+    elif request.subject == "tool_call":
+        # A rejected call is answered to the model as a refusal; the step resumes without it.
+        state = set_step_status(state, request.step_id, StepStatus.PENDING)
+        state = state.model_copy(update={"rejected_calls": state.rejected_calls + (request.id,)})
     else:
         rejected = TaskResult(
             run_id=state.run_id,

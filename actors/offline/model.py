@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from agentrt.actors.offline._argument_fill import fill_arguments
 from agentrt.actors.offline._evidence import Evidence
 from agentrt.actors.offline._text_match import ToolIndex, ToolMatch, terms
-from agentrt.actors.task_brief import TaskBrief
+from agentrt.actors.task_brief import TaskBrief, read_observation
 from agentrt.contracts import ChatMessage, JsonObject, JsonValue, ModelReply, ResponseFormat, ToolCall, ToolSpec, Usage
 
 __all__ = ["OFFLINE_LABEL", "OFFLINE_MODEL_NAME", "OfflineModel"]
@@ -237,10 +237,11 @@ def _observations(messages: Sequence[ChatMessage]) -> list[_Observation]:
         if message.role != "tool":
             continue
         tool = message.name or names.get(message.tool_call_id or "", "tool")
+        content = read_observation(message.content)
         try:
-            body = json.loads(message.content)
+            body = json.loads(content)
         except json.JSONDecodeError:
-            found.append(_Observation(tool, True, message.content))
+            found.append(_Observation(tool, True, content))
             continue
         if isinstance(body, dict) and "ok" in body:
             ok = bool(body["ok"])

@@ -225,6 +225,9 @@ def hashed_vector(text: str, dim: int) -> list[float]:
     return [v / norm for v in vector] if any(vector) else [1.0] + [0.0] * (dim - 1)
 
 
+_FENCE = re.compile(r"(<<(?:data|end) )[0-9a-f]{16,64}")
+
+
 def _request_key(body: Mapping[str, Any]) -> str:
     def strip(message: Mapping[str, Any]) -> dict[str, Any]:
         kept = {k: v for k, v in message.items() if k != "tool_call_id"}
@@ -233,7 +236,8 @@ def _request_key(body: Mapping[str, Any]) -> str:
                                   for c in kept["tool_calls"] or ()]  # fmt: skip
         return kept
 
-    return json.dumps([strip(m) for m in body.get("messages") or ()], sort_keys=True)
+    # A run's data boundary is random; requests match whatever boundary their run drew.
+    return _FENCE.sub(r"\1-", json.dumps([strip(m) for m in body.get("messages") or ()], sort_keys=True))
 
 
 def _handler_for(server: OpenAIProtocolServer) -> type[BaseHTTPRequestHandler]:  # noqa: C901  (one class; its methods count together)

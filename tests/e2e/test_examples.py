@@ -85,7 +85,11 @@ async def test_rejected_refund_is_not_issued(offline_runtime: LocalRuntime) -> N
     )
     await call_until_up(offline_runtime, SupervisorRef.approve, decision)
     state = await wait_for(offline_runtime, "rejecting", state.run_id)
-    assert state.plan is not None and state.plan.step("refund").status == StepStatus.SKIPPED
+    # The rejected call is answered to the model as a refusal; the step resumes and goes on without it.
+    assert state.plan is not None and state.plan.step("refund").status == StepStatus.SUCCEEDED
+    assert state.pending_approvals == () and state.rejected_calls == (request.id,)
+    calls = [e.data for e in await trace(offline_runtime, state) if e.type == "tool_call" and e.step_id == "refund"]
+    assert [(c["tool"], c["policy"], c["ok"]) for c in calls] == [("issue_refund", "rejected", False)]
     outbox = offline_runtime.config.data_dir / "outbox" / "refunds.jsonl"
     assert not outbox.exists() or "ORD-519876" not in outbox.read_text()
 

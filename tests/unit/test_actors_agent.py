@@ -24,7 +24,7 @@ from agentrt.actors import (
     tool,
 )
 from agentrt.actors.proxy import recorder_proxy
-from agentrt.actors.task_brief import TaskBrief
+from agentrt.actors.task_brief import TaskBrief, read_observation
 from agentrt.actors.testing import ScriptedModel, call
 from agentrt.contracts import (
     ApprovalRequest,
@@ -190,7 +190,7 @@ async def test_several_calls_in_one_turn_run_in_parallel() -> None:
     with ScriptedModel([[call("wait_for_peer", name="a"), call("wait_for_peer", name="b")], "both"]) as model:
         result = await AgentService(spec, model).run(assignment())
     assert result.status is TaskStatus.SUCCEEDED and result.cost.tool_calls == 2
-    answers = [m.content for m in model.requests[1].messages if m.role == "tool"]
+    answers = [read_observation(m.content) for m in model.requests[1].messages if m.role == "tool"]
     assert answers == ['{"ok": true, "output": "a"}', '{"ok": true, "output": "b"}']
 
 

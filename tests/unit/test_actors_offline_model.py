@@ -185,7 +185,7 @@ def test_brief_round_trips_through_its_message_text() -> None:
 def test_brief_clips_long_texts_and_marks_them() -> None:
     text = TaskBrief("x", artifacts=(Artifact(name="big", text="y" * 50),)).render(max_chars=10)
     entry = json.loads(text.split("```inputs\n", 1)[1].split("\n```", 1)[0])["artifacts"]["big"]
-    assert entry == {"media_type": "text/plain", "text": "y" * 10, "data": None, "clipped": True}
+    assert entry == {"media_type": "text/plain", "origin": "user", "text": "y" * 10, "data": None, "clipped": True}
 
 
 @pytest.mark.parametrize("content", ["plain instruction only", "text\n\nInputs:\n```inputs\nnot json\n```\n"])
