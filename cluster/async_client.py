@@ -9,7 +9,10 @@
     state = await run.result(timeout=600)                # RunFailed / RunCancelled / ResultTimeout
 
 Every call is one typed request to the supervisor service (through its port,
-``SupervisorRef``); the tenant and user of the client go with each of them.
+``SupervisorRef``); the tenant and user of the client go with each of them. Waiting is
+pushed, not polled: ``result()`` is a long poll (``SupervisorRef.wait``) the supervisor
+answers when the run ends, and ``events()`` asks for the next page with ``wait_s``, answered
+as soon as an event is appended.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from agentrt.contracts import (
     SupervisorRef,
     TenantId,
     UserId,
+    WaitQuery,
 )
 
 __all__ = ["AsyncClient", "AsyncRunHandle", "SupervisorLink"]
@@ -58,8 +62,9 @@ C = TypeVar("C", bound=Contract)
 _PAGE = 1000
 _TENANT: TypeAdapter[str] = TypeAdapter(TenantId)
 _USER: TypeAdapter[str] = TypeAdapter(UserId)
-_POLL_MIN_S = 0.05
-_POLL_MAX_S = 1.0
+_HOLD_S = 30.0  # longest one long poll is held; a client waiting longer asks again
+_BUSY_MIN_S = 0.05
+_BUSY_MAX_S = 1.0
 
 
 class SupervisorLink(Protocol):
@@ -141,9 +146,11 @@ class AsyncRunHandle:
         """The run's current state."""
         return await self._client.supervisor.status(RunQuery(tenant=self.tenant, run_id=self.run_id))
 
-    async def page(self, after_seq: int = -1, limit: int = _PAGE) -> tuple[RunEvent, ...]:
-        """Trace events after ``after_seq``, at most ``limit`` of them."""
-        query = _build(EventsQuery, tenant=self.tenant, run_id=self.run_id, after_seq=after_seq, limit=limit)
+    async def page(self, after_seq: int = -1, limit: int = _PAGE, wait_s: float = 0.0) -> tuple[RunEvent, ...]:
+        """Trace events after ``after_seq``, at most ``limit`` of them; with none yet, wait up to ``wait_s`` for one."""
+        query = _build(
+            EventsQuery, tenant=self.tenant, run_id=self.run_id, after_seq=after_seq, limit=limit, wait_s=wait_s
+        )
         return (await self._client.supervisor.events(query)).events
 
     async def trace(self) -> list[RunEvent]:
@@ -156,28 +163,29 @@ class AsyncRunHandle:
                 return events
 
     async def events(self, after_seq: int = -1) -> AsyncIterator[RunEvent]:
-        """Yield trace events as they are recorded, until the run ends (live; polls the supervisor)."""
-        last, delay, ended = after_seq, _POLL_MIN_S, False
+        """Yield trace events as they are recorded, until the run ends (live; the supervisor answers each append)."""
+        last, ended, pause = after_seq, False, _BUSY_MIN_S
         while True:
-            page = await self.page(last)
+            asked = time.monotonic()
+            page = await self.page(last, wait_s=0.0 if ended else _HOLD_S)
             for event in page:
                 last = event.seq
                 ended = ended or (event.type == "run_state" and event.data.get("to") in TERMINAL_STATUSES)
                 yield event
-            if len(page) == _PAGE:
-                continue
             if page:
-                delay = _POLL_MIN_S
-            elif ended or (await self.status()).terminal:
+                pause = _BUSY_MIN_S
+                continue
+            if ended or (await self.status()).terminal:
                 # The terminal transition may be followed by a last event or two: drain them.
                 for event in await self.page(last):
                     yield event
                 return
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, _POLL_MAX_S)
+            if time.monotonic() - asked < _HOLD_S / 2:  # answered at once: the supervisor holds all the waits it may
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, _BUSY_MAX_S)
 
     async def result(self, timeout: float | None = None) -> RunState:
-        """Wait for the run to end and return its final state.
+        """Wait for the run to end and return its final state (the supervisor answers when it ends).
 
         Args:
             timeout: Seconds to wait; None waits as long as it takes.
@@ -188,9 +196,13 @@ class AsyncRunHandle:
             ResultTimeout: The run had not ended in time; it goes on.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
-        delay = _POLL_MIN_S
+        pause = _BUSY_MIN_S
         while True:
-            state = await self.status()
+            left = _HOLD_S if deadline is None else max(0.0, min(_HOLD_S, deadline - time.monotonic()))
+            update = await self._client.supervisor.wait(
+                WaitQuery(tenant=self.tenant, run_id=self.run_id, timeout_s=left)
+            )
+            state = update.state
             if state.terminal:
                 return self._outcome(state)
             if deadline is not None and time.monotonic() >= deadline:
@@ -202,9 +214,9 @@ class AsyncRunHandle:
                     status=state.status.value,
                     waited_s=timeout,
                 )
-            pause = delay if deadline is None else max(0.0, min(delay, deadline - time.monotonic()))
-            await asyncio.sleep(pause)
-            delay = min(delay * 2, _POLL_MAX_S)
+            if update.busy:  # the supervisor holds as many waits as it may: ask again a little later
+                await asyncio.sleep(pause if deadline is None else min(pause, max(0.0, deadline - time.monotonic())))
+                pause = min(pause * 2, _BUSY_MAX_S)
 
     def _outcome(self, state: RunState) -> RunState:
         if state.status == RunStatus.FAILED:

@@ -199,5 +199,6 @@ class LocalRuntime:
         """Stop the runs' tasks, the memory and the loop; checkpoints stay in the data directory."""
         if not self.loop.closed:
             self.loop.run(_stop_tasks(self.memory_service))
+            self.loop.run(self.service.stop())  # the run store commits what it holds
             self.loop.close()
         release_data_dir(self.config.data_dir)

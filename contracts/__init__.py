@@ -32,7 +32,9 @@ from agentrt.contracts.control import (
     RunQuery,
     RunSummary,
     RuntimeManifest,
+    RunUpdate,
     ScalePool,
+    WaitQuery,
 )
 from agentrt.contracts.errors import (
     AccessDenied,
@@ -275,6 +277,7 @@ __all__ = [
     "RunStatus",
     "RunStore",
     "RunSummary",
+    "RunUpdate",
     "RuntimeManifest",
     "SCHEMA_VERSION",
     "SandboxError",
@@ -308,6 +311,7 @@ __all__ = [
     "UsageError",
     "UserId",
     "VectorIndex",
+    "WaitQuery",
     "WorkingState",
     "WorkingStateQuery",
     "check_transition",

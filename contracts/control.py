@@ -9,7 +9,7 @@ from pydantic import Field
 from agentrt.contracts._base import Contract, Timestamp
 from agentrt.contracts.events import RunEvent
 from agentrt.contracts.ids import Name, RunId, TenantId
-from agentrt.contracts.run import RunStatus
+from agentrt.contracts.run import RunState, RunStatus
 
 __all__ = [
     "Ack",
@@ -21,8 +21,10 @@ __all__ = [
     "RunList",
     "RunQuery",
     "RunSummary",
+    "RunUpdate",
     "RuntimeManifest",
     "ScalePool",
+    "WaitQuery",
 ]
 
 
@@ -53,13 +55,47 @@ class RunList(Contract):
 
 
 class EventsQuery(Contract):
-    """Ask for a run's events after a sequence number."""
+    """Ask for a run's events after a sequence number.
+
+    Attributes:
+        wait_s: When no event follows ``after_seq`` yet, wait up to this long for one
+            (0: answer at once); the answer comes as soon as one is appended.
+    """
 
     kind: Literal["events_query"] = "events_query"
     tenant: TenantId
     run_id: RunId
     after_seq: int = Field(default=-1, ge=-1)
     limit: int = Field(default=1000, ge=1, le=100_000)
+    wait_s: float = Field(default=0.0, ge=0, le=300)
+
+
+class WaitQuery(Contract):
+    """Wait for a run to end, or to leave a status the caller saw, up to ``timeout_s`` (a long poll).
+
+    Attributes:
+        seen: Answer as soon as the run's status is another (None: only once it ends).
+        timeout_s: Longest the supervisor holds the call (0: answer at once).
+    """
+
+    kind: Literal["wait_query"] = "wait_query"
+    tenant: TenantId
+    run_id: RunId
+    seen: RunStatus | None = None
+    timeout_s: float = Field(default=30.0, ge=0, le=300)
+
+
+class RunUpdate(Contract):
+    """The answer to a :class:`WaitQuery`: the run's state when it ended, changed, or the wait ran out.
+
+    Attributes:
+        busy: The supervisor held too many waits to hold this one and answered at once;
+            pause before asking again.
+    """
+
+    kind: Literal["run_update"] = "run_update"
+    state: RunState
+    busy: bool = False
 
 
 class RunEvents(Contract):

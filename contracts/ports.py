@@ -30,7 +30,9 @@ from agentrt.contracts.control import (
     RunQuery,
     RunSummary,
     RuntimeManifest,
+    RunUpdate,
     ScalePool,
+    WaitQuery,
 )
 from agentrt.contracts.events import RunEvent
 from agentrt.contracts.goal import Goal
@@ -134,10 +136,20 @@ class VectorIndex(Protocol):
 
 @runtime_checkable
 class CheckpointStore(Protocol):
-    """Durable run checkpoints."""
+    """Durable run checkpoints.
+
+    ``save`` does not wait for the disk: ``load`` returns the state at once, and it is
+    durable once a ``flush`` called after it returns. The supervisor awaits ``flush``
+    after every transition and before it dispatches a step, so a store may commit many
+    runs' writes together (the SQLite default commits them in groups from one thread).
+    """
 
     def save(self, state: RunState) -> None:
-        """Persist the state durably before returning."""
+        """Record the state; ``load`` sees it at once, the disk by the next ``flush``."""
+        ...
+
+    async def flush(self) -> None:
+        """Return once every state saved (and event appended) before the call is durable."""
         ...
 
     def load(self, run_id: RunId) -> RunState | None:
@@ -157,8 +169,8 @@ class CheckpointStore(Protocol):
 class RunStore(CheckpointStore, Protocol):
     """The supervisor's store: run checkpoints plus each run's ordered trace.
 
-    ``append_event`` assigns the event its sequence number and returns it stored;
-    both it and ``save`` are durable when they return.
+    ``append_event`` assigns the event its sequence number and returns it; ``events``
+    returns it at once, and like a saved state it is durable once a later ``flush`` returns.
     """
 
     def of_tenant(self, tenant: str, limit: int = 200) -> list[RunState]:
@@ -174,7 +186,7 @@ class RunStore(CheckpointStore, Protocol):
         ...
 
     def close(self) -> None:
-        """Release the store."""
+        """Make everything recorded durable and release the store."""
         ...
 
 
@@ -240,7 +252,11 @@ class SupervisorRef(EventRecorder, Protocol):
         ...
 
     async def events(self, query: EventsQuery) -> RunEvents:
-        """A run's trace events after a sequence number."""
+        """A run's trace events after a sequence number (waiting up to ``query.wait_s`` for one)."""
+        ...
+
+    async def wait(self, query: WaitQuery) -> RunUpdate:
+        """A run's state once it ends or leaves ``query.seen``, or when ``query.timeout_s`` runs out."""
         ...
 
     async def cancel(self, request: CancelRun) -> RunSummary:

@@ -31,6 +31,9 @@ class SupervisorConfig(BaseModel):
             arguments from) and gives every other role its clause of the goal as planned;
             ``as_planned`` words no step; ``offline`` words every step (for an endpoint that serves
             the offline model).
+        max_waits: Long polls (``wait``, and ``events`` with ``wait_s``) held at once; one more is
+            answered at once, marked busy. Keep it under the supervisor actor's concurrency, which
+            the specialists' trace calls share.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -47,3 +50,4 @@ class SupervisorConfig(BaseModel):
     queue_per_replica: float = Field(default=1.0, gt=0)
     planner: Literal["rules", "model"] = "rules"
     instructions: Literal["auto", "as_planned", "offline"] = "auto"
+    max_waits: int = Field(default=128, ge=1, le=10_000)

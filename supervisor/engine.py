@@ -3,8 +3,9 @@
     INTAKE → PLAN → EXECUTE ⇄ VERIFY → OUTPUT → DONE
     (WAITING_INPUT, WAITING_APPROVAL, FAILED, CANCELLED on the way)
 
-Each transition is checkpointed before the engine moves on, so a new engine
-resumes any run from its last checkpoint without redoing finished steps.
+Each transition is checkpointed, and committed before the engine moves on (and every
+step before it is dispatched), so a new engine resumes any run from its last checkpoint
+without redoing finished steps.
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ class RunEngine:
             except AgentRTError as exc:
                 self._rec.metrics.error(type(exc).__name__)
                 state = self._rec.move(state, RunStatus.FAILED, reason=str(exc), error=f"{type(exc).__name__}: {exc}")
+            # The transition is on disk before the run goes on (one commit shared with every other run).
+            await self._rec.durable()
         return state
 
     async def resume(self, state: RunState) -> RunState:

@@ -1,4 +1,11 @@
-"""The recorder: every state change of a run is checkpointed, traced and counted in one place."""
+"""The recorder: every state change of a run is checkpointed, traced and counted in one place.
+
+Checkpoints and events reach the store at once (it answers reads from memory) and the
+disk with its next group commit; :meth:`Recorder.durable` waits for that commit, and the
+engine awaits it after every transition and before any step is dispatched. Whoever waits
+on a run (``wait``, live ``events``) is woken through :attr:`Recorder.states` and
+:attr:`Recorder.appended`.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ from agentrt.contracts import (
 )
 from agentrt.contracts.events import EventType
 from agentrt.supervisor.metrics import NullMetrics, RuntimeMetrics
+from agentrt.supervisor.signals import RunSignals
 
 __all__ = ["Recorder"]
 
@@ -35,6 +43,10 @@ class Recorder:
         store: Durable checkpoints and trace.
         metrics: Where counts go.
         sinks: Where every stored event also goes (after the store has it; a failing sink is logged).
+
+    Attributes:
+        states: Wakes the waiters of a run when one of its states is saved.
+        appended: Wakes the waiters of a run when an event is appended to its trace.
     """
 
     def __init__(
@@ -44,6 +56,8 @@ class Recorder:
         self.metrics: RuntimeMetrics = metrics or NullMetrics()
         self.sinks = tuple(sinks)
         self._sending: set[asyncio.Task[None]] = set()
+        self.states = RunSignals()
+        self.appended = RunSignals()
 
     def _fan_out(self, event: RunEvent) -> RunEvent:
         if not self.sinks:
@@ -66,10 +80,15 @@ class Recorder:
             _log.warning("event_sink_failed", sink=type(sink).__name__, error=type(exc).__name__, run_id=event.run_id)
 
     def save(self, state: RunState, **changes: Any) -> RunState:
-        """Apply changes, stamp the time and checkpoint."""
+        """Apply changes, stamp the time and checkpoint (durable with the store's next commit)."""
         new = state.model_copy(update={**changes, "updated_at": utcnow()})
         self.store.save(new)
+        self.states.notify(new.run_id)
         return new
+
+    async def durable(self) -> None:
+        """Return once every checkpoint and event recorded so far is committed."""
+        await self.store.flush()
 
     def move(self, state: RunState, status: RunStatus, reason: str = "", **changes: Any) -> RunState:
         """Transition a run to ``status`` (checkpointed, traced, counted): the one place a run's state changes.
@@ -110,7 +129,9 @@ class Recorder:
             tokens=tokens,
             error=error,
         )
-        return self._fan_out(self.store.append_event(event))
+        stored = self.store.append_event(event)
+        self.appended.notify(run_id)
+        return self._fan_out(stored)
 
     def record(self, event: RunEvent) -> RunEvent:
         """Append an event produced elsewhere (a specialist's model or tool call)."""
@@ -118,6 +139,7 @@ class Recorder:
         if found:
             event = event.model_copy(update={"data": clean})
         stored = self.store.append_event(event)
+        self.appended.notify(event.run_id)
         if event.type == "tool_call":
             tool = event.data.get("tool")
             self.metrics.tool_call(str(tool or "?"), event.error is None, event.latency_s or 0.0)

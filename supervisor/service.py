@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Collection, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from agentrt.actors.offline.briefing import brief as offline_brief
 from agentrt.contracts import (
@@ -35,8 +37,10 @@ from agentrt.contracts import (
     RunStore,
     RunSummary,
     RuntimeManifest,
+    RunUpdate,
     ScalePool,
     TaskAssignment,
+    WaitQuery,
     new_id,
 )
 from agentrt.specialists.factory import tool_catalog
@@ -53,6 +57,8 @@ from agentrt.supervisor.proposals import RoleReach, reach_of
 from agentrt.supervisor.recorder import Recorder
 
 __all__ = ["SupervisorService"]
+
+T = TypeVar("T")
 
 
 def _summary(state: RunState) -> RunSummary:
@@ -95,6 +101,9 @@ class SupervisorService:
             built-in tool catalog's write marks; a tool it does not know counts as a write).
         offline_roles: The roles that run the offline model, whose steps the planner words for it
             under ``config.instructions == "auto"`` (None: every role).
+
+    Attributes:
+        calls: How many ``status``, ``wait`` and ``events`` calls it answered, by method.
     """
 
     def __init__(
@@ -134,6 +143,8 @@ class SupervisorService:
         )
         self._tasks: dict[str, asyncio.Task[RunState]] = {}
         self._started = False
+        self._waits = 0
+        self.calls: Counter[str] = Counter()
 
     def _autoscale(self, role: str) -> Autoscale | None:
         cfg = self._config
@@ -160,29 +171,53 @@ class SupervisorService:
     async def submit(self, goal: Goal) -> RunSummary:
         """Accept a goal and start its run."""
         await self.start()
-        state = RunState(run_id=new_id("run"), goal=goal)
-        self._store.save(state)
+        state = self._rec.save(RunState(run_id=new_id("run"), goal=goal))
         self._rec.metrics.run_transition(goal.tenant, None, state.status.value)
         self._rec.emit(state.run_id, "run_state", data={"from": None, "to": state.status.value, "goal": goal.text})
+        await self._rec.durable()  # a run whose id the client holds survives any restart
         self._launch(state)
         return _summary(state)
 
     async def status(self, query: RunQuery) -> RunState:
         """Return a run's current state."""
-        return self._owned(query.tenant, query.run_id)
+        self.calls["status"] += 1
+        return await self._settled(self._owned(query.tenant, query.run_id))
+
+    async def wait(self, query: WaitQuery) -> RunUpdate:
+        """Hold the call until the run ends or leaves ``query.seen``, or ``query.timeout_s`` runs out."""
+        self.calls["wait"] += 1
+        state = self._owned(query.tenant, query.run_id)
+
+        def arrived(s: RunState) -> bool:
+            return s.terminal or (query.seen is not None and s.status != query.seen)
+
+        if not arrived(state) and query.timeout_s > 0:
+            if self._waits >= self._config.max_waits:
+                return RunUpdate(state=state, busy=True)
+            state = await self._held(query, lambda: self._owned(query.tenant, query.run_id), arrived)
+        return RunUpdate(state=await self._settled(state))
 
     async def runs(self, query: RunQuery) -> RunList:
         """List a tenant's runs, newest first."""
         return RunList(runs=tuple(_summary(s) for s in self._store.of_tenant(query.tenant)))
 
     async def events(self, query: EventsQuery) -> RunEvents:
-        """Return a run's trace events after a sequence number."""
-        self._owned(query.tenant, query.run_id)
-        return RunEvents(events=tuple(self._store.events(query.run_id, query.after_seq, query.limit)))
+        """Return a run's trace events after a sequence number, waiting up to ``query.wait_s`` for the first."""
+        self.calls["events"] += 1
+        state = self._owned(query.tenant, query.run_id)
+
+        def page() -> list[RunEvent]:
+            return self._store.events(query.run_id, query.after_seq, query.limit)
+
+        found = page()
+        if not found and query.wait_s > 0 and not state.terminal and self._waits < self._config.max_waits:
+            found = await self._held(query, page, bool)
+        return RunEvents(events=tuple(found))
 
     async def record(self, event: RunEvent) -> Ack:
         """Append an event a specialist emitted to its run's trace."""
-        if self._store.load(event.run_id) is None:
+        # A run being driven is known without asking the store; any other is looked up.
+        if event.run_id not in self._tasks and self._store.load(event.run_id) is None:
             raise NotFound(f"no run {event.run_id}", run_id=event.run_id)
         stored = self._rec.record(event)
         return Ack(detail=str(stored.seq))
@@ -198,6 +233,7 @@ class SupervisorService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         state = cancelled(self._rec, self._owned(request.tenant, request.run_id), request.reason)
+        await self._rec.durable()
         return _summary(state)
 
     async def approve(self, decision: ApprovalDecision) -> RunSummary:
@@ -215,6 +251,7 @@ class SupervisorService:
         request = next(r for r in state.pending_approvals if r.id == decision.request_id)
         waiting = state.status == RunStatus.WAITING_APPROVAL
         state = approval_decided(self._rec, state, request, decision)
+        await self._rec.durable()  # the decision is on disk before it is acknowledged or acted on
         if waiting and state.status == RunStatus.EXECUTE:
             self._launch(state)
         return _summary(state)
@@ -222,6 +259,7 @@ class SupervisorService:
     async def answer(self, answer: ClarificationAnswer) -> RunSummary:
         """Answer a run's clarifying question; the run goes back to intake with the answer."""
         state = answered(self._rec, self._owned(answer.tenant, answer.run_id), answer)
+        await self._rec.durable()
         self._launch(state)
         return _summary(state)
 
@@ -250,13 +288,42 @@ class SupervisorService:
         try:
             await asyncio.wait_for(self.wait_idle(), request.timeout_s)
         except TimeoutError:
+            await self._rec.durable()
             return Ack(ok=False, detail=f"{len(self._tasks)} runs still being driven after {request.timeout_s}s")
+        await self._rec.durable()
         return Ack(detail="idle")
+
+    async def stop(self) -> None:
+        """Commit what the store holds and close it (the runs' tasks are cancelled by whoever stops the loop)."""
+        self._store.close()
 
     async def wait_idle(self) -> None:
         """Wait until no run is being driven (for tests and shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+
+    async def _held(self, query: WaitQuery | EventsQuery, look: Callable[[], T], done: Callable[[T], bool]) -> T:
+        """Look again at each change of the run until ``done``, or the query's time runs out."""
+        signals = self._rec.states if isinstance(query, WaitQuery) else self._rec.appended
+        timeout = query.timeout_s if isinstance(query, WaitQuery) else query.wait_s
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        self._waits += 1
+        try:
+            found = look()
+            while not done(found) and (left := end - loop.time()) > 0:
+                if not await signals.changed(query.run_id, left):
+                    break
+                found = look()
+            return found
+        finally:
+            self._waits -= 1
+
+    async def _settled(self, state: RunState) -> RunState:
+        # An end a client is told of is on disk: a restarted supervisor never takes it back.
+        if state.terminal:
+            await self._rec.durable()
+        return state
 
     def _owned(self, tenant: str, run_id: str | None) -> RunState:
         state = self._store.load(run_id) if run_id else None

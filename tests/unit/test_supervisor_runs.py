@@ -58,6 +58,7 @@ async def supervisor(tmp_path: Path) -> AsyncIterator[SupervisorService]:
     service = SupervisorService(tmp_path / "runs.sqlite", source, roles=roles, workflows=workflows)
     yield service
     await service.wait_idle()
+    await service.stop()
 
 
 async def _run(service: SupervisorService, goal: Goal) -> RunState:
