@@ -225,9 +225,7 @@ class SQLiteRunStore:
 
     def _commit(self, batch: CommitBatch) -> None:
         """Write one group in one transaction (on the writer thread), then forget what memory need not hold."""
-        states = [
-            (s.run_id, s.goal.tenant, s.status.value, s.updated_at.isoformat(), encode(s)) for s in batch.states
-        ]
+        states = [(s.run_id, s.goal.tenant, s.status.value, s.updated_at.isoformat(), encode(s)) for s in batch.states]
         events = [(e.run_id, e.seq, encode(e)) for e in batch.events]
         db = self._queue.connection(self._path)
         db.execute("BEGIN IMMEDIATE")
