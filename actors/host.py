@@ -18,6 +18,7 @@ from typing import Any
 import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+from agentrt.actors.credentials import KeyRing, Signer, acting
 from agentrt.actors.transport import ActorOptions, LocalTransport, ServiceClient, Transport, dispatch, port_methods
 from agentrt.contracts import ActorLost
 
@@ -38,18 +39,34 @@ class ServiceHost:
     Args:
         factory: Builds the service inside the actor process (re-run on restart).
         port: The port Protocol the service implements; the actor answers only its methods.
+        keyring: With one, every call must carry a valid credential (see
+            :mod:`agentrt.actors.credentials`); the service sees its principal.
+        open_methods: Methods anyone may call without a credential (what holds no tenant's data).
     """
 
-    def __init__(self, factory: Callable[[], object], port: type) -> None:
+    def __init__(
+        self, factory: Callable[[], object], port: type, keyring: KeyRing | None = None,
+        open_methods: tuple[str, ...] = (),
+    ) -> None:  # fmt: skip
         port_methods(port)  # a port that is not one fails here, in the caller's spawn
+        self._keyring = keyring
+        self._open = frozenset(open_methods)
         self._service = factory()
         self._port = port
         self._start_task: asyncio.Future[Any] | None = None
 
-    async def call(self, method: str, payload: bytes) -> bytes:
-        """Decode a request, run the port method ``service.method`` on it and encode the reply."""
+    async def call(self, method: str, payload: bytes, credential: str = "") -> bytes:
+        """Verify the caller, decode a request, run the port method ``service.method`` on it, encode the reply.
+
+        Raises:
+            ForgedIdentity: The actor authenticates calls and this one's credential is missing or forged.
+        """
+        principal = None
+        if self._keyring is not None and not (method in self._open and not credential):
+            principal = self._keyring.verify(credential, method, payload)
         await self._ensure_started()
-        return await dispatch(self._service, self._port, method, payload)
+        with acting(principal):
+            return await dispatch(self._service, self._port, method, payload)
 
     async def ping(self) -> str:
         """Liveness probe; returns the id of the node the actor runs on."""
@@ -70,8 +87,13 @@ class ServiceHost:
 _REMOTE_HOST = ray.remote(ServiceHost)
 
 
-def spawn(factory: Callable[[], object], port: type, options: ActorOptions | None = None) -> ray.actor.ActorHandle[Any]:
+def spawn(
+    factory: Callable[[], object], port: type, options: ActorOptions | None = None, keyring: KeyRing | None = None,
+    open_methods: tuple[str, ...] = (),
+) -> ray.actor.ActorHandle[Any]:
     """Start ``factory()`` as a service actor serving ``port`` and return its Ray handle.
+
+    With a ``keyring`` the actor takes only calls with a valid credential, except to ``open_methods``.
 
     Raises:
         TypeError: ``port`` is not a service port (see :func:`~agentrt.actors.transport.port_methods`).
@@ -83,7 +105,7 @@ def spawn(factory: Callable[[], object], port: type, options: ActorOptions | Non
         # Soft: the actor goes to that node while it is alive, elsewhere once it is gone.
         opts["scheduling_strategy"] = NodeAffinitySchedulingStrategy(options.node_affinity, soft=True)
     remote: Any = _REMOTE_HOST  # ray.remote's stubs do not type .options(...).remote(...)
-    handle: ray.actor.ActorHandle[Any] = remote.options(**opts).remote(factory, port)
+    handle: ray.actor.ActorHandle[Any] = remote.options(**opts).remote(factory, port, keyring, open_methods)
     return handle
 
 
@@ -93,11 +115,12 @@ class RayTransport:
 
     handle: ray.actor.ActorHandle[Any]
     timeout_s: float | None = None
+    signer: Signer | None = None
 
     async def send(self, method: str, payload: bytes) -> bytes:
-        """Deliver a request to the actor; re-raise the service's own error type."""
+        """Deliver a request to the actor (with the signer's credential); re-raise the service's own error type."""
         actor: Any = self.handle  # actor methods are made at run time
-        ref = actor.call.remote(method, payload)
+        ref = actor.call.remote(method, payload, self.signer.sign(method, payload) if self.signer else "")
         try:
             reply: bytes = await (ref if self.timeout_s is None else asyncio.wait_for(ref, self.timeout_s))
             return reply

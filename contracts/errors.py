@@ -42,6 +42,7 @@ __all__ = [
     "BudgetExceeded",
     "ConfigError",
     "ContractError",
+    "ForgedIdentity",
     "GoalRejected",
     "IllegalTransition",
     "MalformedToolCall",
@@ -127,6 +128,10 @@ class ActorLost(RunError):
 
 class AccessDenied(RunError):
     """An identity asked for something it is not granted."""
+
+
+class ForgedIdentity(AccessDenied):
+    """A call into a runtime service carried no credential, a forged one, or one that does not cover the request."""
 
 
 class MemoryAccessDenied(AccessDenied):

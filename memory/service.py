@@ -32,6 +32,7 @@ from datetime import datetime
 
 import structlog
 
+from agentrt.actors.credentials import require_identity
 from agentrt.contracts._base import utcnow
 from agentrt.contracts.memory import (
     AuditLog,
@@ -103,26 +104,32 @@ class MemoryService:
 
     async def write(self, request: MemoryWrite) -> MemoryWriteAck:
         """Store texts as records of one partition (one transaction, one index add)."""
+        require_identity(request.caller, "memory.write")
         return await _record_ops.write(self._core, request)
 
     async def search(self, request: MemoryQuery) -> MemoryHits:
         """Hybrid search over partitions the caller may read; denied if it may not read one of them."""
+        require_identity(request.caller, "memory.search")
         return await _record_ops.search(self._core, request)
 
     async def put_fact(self, request: FactWrite) -> FactWriteAck:
         """Store a fact; a contradicting current fact is kept and reported as a conflict."""
+        require_identity(request.caller, "memory.put_fact")
         return _fact_ops.put(self._core, request)
 
     async def get_facts(self, request: FactQuery) -> FactAnswer:
         """Return the current facts of a key and the one that stands, if any."""
+        require_identity(request.caller, "memory.get_facts")
         return _fact_ops.get(self._core, request)
 
     async def resolve(self, request: FactResolution) -> FactAnswer:
         """Resolve the facts of a key by the named rule and record why."""
+        require_identity(request.caller, "memory.resolve")
         return _fact_ops.resolve(self._core, request)
 
     async def grant(self, request: Grant) -> MemoryAck:
         """Open a partition to one agent for one run (supervisors of the partition's tenant only)."""
+        require_identity(request.caller, "memory.grant")
         core = self._core
         if not may_grant(request.caller, request.partition):
             core.deny(request.caller, "grant", partition_key(request.partition), "")
@@ -133,6 +140,7 @@ class MemoryService:
 
     async def save_working(self, request: WorkingState) -> MemoryAck:
         """Replace a run's working state (redacted; short-term, so not subject to consent)."""
+        require_identity(request.caller, "memory.save_working")
         core = self._core
         partition = Partition(tenant=request.caller.tenant, scope=Scope.RUN, owner=request.run_id)
         core.require(request.caller, partition, "write", "save_working", "")
@@ -143,6 +151,7 @@ class MemoryService:
 
     async def load_working(self, request: WorkingStateQuery) -> WorkingState:
         """Return a run's working state (empty when none was saved or it expired)."""
+        require_identity(request.caller, "memory.load_working")
         core = self._core
         partition = Partition(tenant=request.caller.tenant, scope=Scope.RUN, owner=request.run_id)
         core.require(request.caller, partition, "read", "load_working", "")
@@ -152,6 +161,7 @@ class MemoryService:
 
     async def set_consent(self, request: ConsentPolicy) -> MemoryAck:
         """Set which categories a tenant allows to be stored long term (its supervisor only)."""
+        require_identity(request.caller, "memory.set_consent")
         core = self._core
         if not may_administer(request.caller, request.tenant):
             core.deny(request.caller, "set_consent", request.tenant, "")
@@ -162,6 +172,7 @@ class MemoryService:
 
     async def audit(self, request: AuditQuery) -> AuditLog:
         """Return the tail of a tenant's audit log (its supervisor only); the read is audited too."""
+        require_identity(request.caller, "memory.audit")
         core = self._core
         if not may_administer(request.caller, request.tenant):
             core.deny(request.caller, "audit", request.tenant, "")
@@ -174,6 +185,7 @@ class MemoryService:
 
         A supervisor sweeps its tenant; sweeping every tenant (``tenant=None``) takes role ``system``.
         """
+        require_identity(request.caller, "memory.sweep")
         caller = request.caller
         allowed = caller.role == "system" if request.tenant is None else may_administer(caller, request.tenant)
         if not allowed:

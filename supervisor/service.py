@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from agentrt.actors.credentials import require_operator, require_runtime, require_tenant
 from agentrt.actors.offline.briefing import brief as offline_brief
 from agentrt.contracts import (
     Ack,
@@ -170,6 +171,7 @@ class SupervisorService:
 
     async def submit(self, goal: Goal) -> RunSummary:
         """Accept a goal and start its run."""
+        require_tenant(goal.tenant, "submit")
         await self.start()
         state = self._rec.save(RunState(run_id=new_id("run"), goal=goal))
         self._rec.metrics.run_transition(goal.tenant, None, state.status.value)
@@ -199,6 +201,7 @@ class SupervisorService:
 
     async def runs(self, query: RunQuery) -> RunList:
         """List a tenant's runs, newest first."""
+        require_tenant(query.tenant, "runs")
         return RunList(runs=tuple(_summary(s) for s in self._store.of_tenant(query.tenant)))
 
     async def events(self, query: EventsQuery) -> RunEvents:
@@ -216,6 +219,7 @@ class SupervisorService:
 
     async def record(self, event: RunEvent) -> Ack:
         """Append an event a specialist emitted to its run's trace."""
+        require_runtime("recording a trace event")
         # A run being driven is known without asking the store; any other is looked up.
         if event.run_id not in self._tasks and self._store.load(event.run_id) is None:
             raise NotFound(f"no run {event.run_id}", run_id=event.run_id)
@@ -238,6 +242,7 @@ class SupervisorService:
 
     async def approve(self, decision: ApprovalDecision) -> RunSummary:
         """Approve or reject a pending approval request; the run continues."""
+        require_tenant(decision.tenant, "approve")
         state = next(
             (
                 s
@@ -265,6 +270,7 @@ class SupervisorService:
 
     async def scale(self, request: ScalePool) -> Ack:
         """Set the replicas of a role's pool; in-flight steps finish on retiring replicas."""
+        require_operator("scaling a pool")
         await self.start()
         pool = self.pools.get(request.role)
         if pool is None:
@@ -282,9 +288,12 @@ class SupervisorService:
     async def drain(self, request: DrainRuntime) -> Ack:
         """Wait (up to ``timeout_s``) until no run is being driven; ``ok`` says whether it got there.
 
+        Needs an operator (the runtime's own command line does this before replacing a supervisor).
+
         Runs that wait for a person hold no task and stay in the store; a run submitted
         meanwhile is checkpointed first, so a supervisor that replaces this one resumes it.
         """
+        require_operator("draining the runtime")
         try:
             await asyncio.wait_for(self.wait_idle(), request.timeout_s)
         except TimeoutError:
@@ -326,6 +335,7 @@ class SupervisorService:
         return state
 
     def _owned(self, tenant: str, run_id: str | None) -> RunState:
+        require_tenant(tenant, "a run")
         state = self._store.load(run_id) if run_id else None
         if state is None or state.goal.tenant != tenant:
             # Another tenant's run is reported exactly like a missing one.

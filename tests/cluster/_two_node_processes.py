@@ -101,7 +101,7 @@ class Runs:
         """Scale a role's pool through a client, as an operator would."""
         from agentrt.cluster.client import Client
 
-        with Client(tenant="operator", user="ops", runtime=self.runtime) as client:
+        with Client(tenant="operator", user="ops", runtime=self.runtime, operator=True) as client:
             return {"detail": client.scale(role, replicas).detail}
 
     def collect(self, batch: str, timeout_s: float = 100.0) -> dict[str, object]:
