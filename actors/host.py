@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +50,7 @@ class ServiceHost:
         open_methods: tuple[str, ...] = (),
     ) -> None:  # fmt: skip
         port_methods(port)  # a port that is not one fails here, in the caller's spawn
+        os.umask(0o077)  # what a service writes (stores, ledgers, outboxes) is readable by the runtime only
         self._keyring = keyring
         self._open = frozenset(open_methods)
         self._service = factory()

@@ -140,6 +140,7 @@ class LocalRuntime:
                 data_dir=str(config.data_dir),
             )
         config.data_dir.mkdir(parents=True, exist_ok=True)
+        config.data_dir.chmod(0o700)  # run state, memory and keys: readable by the runtime only
         loop = LoopThread(name="agentrt-local-runtime")
 
         async def build() -> tuple[SupervisorService, object]:

@@ -623,6 +623,7 @@ def connect_ray(config: RuntimeConfig) -> Runtime:
     wanted = config.manifest()  # malformed parts fail here, before anything starts
     started, notice = _init_ray(config)
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    config.data_dir.chmod(0o700)  # run state, memory and keys: readable by the runtime only
     if SUPERVISOR_ACTOR not in _named_actors(config.namespace):
         holder = holder_of(config.data_dir)
         if holder is not None:

@@ -124,7 +124,11 @@ async def test_a_scale_request_signed_by_a_tenant_key_is_refused_at_the_actor(ru
                     Signer(runtime.keyring, Principal("tenant", B)))  # fmt: skip
 
 
-def test_the_runtime_key_is_readable_by_the_runtime_only(runtime: Runtime) -> None:
-    key = Path(runtime.config.data_dir) / "keys" / "runtime.key"
+def test_the_runtime_key_and_data_are_readable_by_the_runtime_only(runtime: Runtime, run_of_a: str) -> None:
+    data_dir = Path(runtime.config.data_dir)
+    key = data_dir / "keys" / "runtime.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600 and stat.S_IMODE(key.parent.stat().st_mode) == 0o700
     assert len(key.read_bytes()) == 32
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    written = [p for p in data_dir.rglob("*.sqlite*") if p.is_file()]
+    assert written and {p.name: stat.S_IMODE(p.stat().st_mode) for p in written} == {p.name: 0o600 for p in written}
