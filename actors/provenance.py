@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Literal
 
 from agentrt.contracts import (
-    UNTRUSTED_ORIGINS,
     ArgumentOrigin,
     Artifact,
     ContextItem,
@@ -33,7 +32,7 @@ from agentrt.contracts import (
     TaskAssignment,
 )
 
-__all__ = ["ProvenanceLedger", "fence", "fence_convention", "identifying_values", "origin_of", "unfence", "untrusted"]
+__all__ = ["ProvenanceLedger", "fence", "fence_convention", "identifying_values", "origin_of", "unfence"]
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"\b(?:https?|ftp|wss?)://[^\s\"'<>]+", re.IGNORECASE)
@@ -231,7 +230,3 @@ class ProvenanceLedger:
 def _seen(needle: str, packed: str, text: str, compact: str) -> bool:
     return needle in text or (len(packed) >= 8 and packed in compact)
 
-
-def untrusted(origins: Sequence[ArgumentOrigin]) -> list[ArgumentOrigin]:
-    """The values seen only in untrusted content."""
-    return [o for o in origins if o.origin in UNTRUSTED_ORIGINS]

@@ -170,7 +170,6 @@ from agentrt.contracts.task import (
     TaskStatus,
 )
 from agentrt.contracts.tools import (
-    ORIGINS,
     UNTRUSTED_ORIGINS,
     ArgumentOrigin,
     Origin,
@@ -251,7 +250,6 @@ __all__ = [
     "ModelReply",
     "Name",
     "NotFound",
-    "ORIGINS",
     "Origin",
     "Partition",
     "Plan",

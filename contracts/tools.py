@@ -10,13 +10,12 @@ from agentrt.contracts._base import Contract, JsonObject, JsonValue
 from agentrt.contracts.failure import ErrorInfo
 from agentrt.contracts.ids import CallId, Name
 
-__all__ = ["ORIGINS", "UNTRUSTED_ORIGINS", "ArgumentOrigin", "Origin", "ToolCall", "ToolResult", "ToolSpec"]
+__all__ = ["UNTRUSTED_ORIGINS", "ArgumentOrigin", "Origin", "ToolCall", "ToolResult", "ToolSpec"]
 
 Origin = Literal["user", "system", "tool_output", "document", "memory", "step_output", "unverified"]
 """Where a value came from: the user (goal, attachments), the system, a tool's output, a retrieved document,
 a memory record, an earlier step's output, or nowhere the runtime has seen (``unverified``: the model wrote it)."""
 
-ORIGINS: tuple[Origin, ...] = ("user", "system", "tool_output", "document", "memory", "step_output", "unverified")
 UNTRUSTED_ORIGINS: frozenset[str] = frozenset({"tool_output", "document", "memory", "step_output"})
 """Origins whose content is data, never an instruction."""
 
