@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from agentrt.single import aask, ask
     from agentrt.specialists.roles import RoleSpec
     from agentrt.supervisor.config import SupervisorConfig
+    from agentrt.supervisor.output import FilterVerdict
 
 __all__ = [
     "AgentRTError",
@@ -54,6 +55,7 @@ __all__ = [
     "Budget",
     "Client",
     "ConfigError",
+    "FilterVerdict",
     "Goal",
     "LocalRuntime",
     "ModelSettings",
@@ -112,6 +114,7 @@ _WHERE = {
     "RunStatus": "agentrt.contracts",
     "RoleSpec": "agentrt.specialists.roles",
     "SupervisorConfig": "agentrt.supervisor.config",
+    "FilterVerdict": "agentrt.supervisor.output",
 }
 
 try:

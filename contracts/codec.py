@@ -60,9 +60,20 @@ class Codec:
         """Decode bytes into a contract, or raise ContractError."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise ContractError(f"cannot decode {type(data).__name__}: expected bytes", what="type")
+        return self.validate(self.unpack(bytes(data)))
+
+    def unpack(self, data: bytes) -> object:
+        """Unpack bytes into plain values without validating them (for a store that rewrites them first).
+
+        Raises:
+            ContractError: The bytes are oversize or not msgpack.
+        """
         if len(data) > self.max_bytes:
             raise ContractError(f"payload of {len(data)} bytes is over the {self.max_bytes} limit", what="oversize")
-        envelope = self._unpack(bytes(data))
+        return self._unpack(bytes(data))
+
+    def validate(self, envelope: object) -> Contract:
+        """Turn an unpacked ``[version, message]`` envelope into its contract, or raise ContractError."""
         if not (isinstance(envelope, list) and len(envelope) == 2):
             raise ContractError("payload is not a [version, message] envelope", what="envelope")
         version, payload = envelope

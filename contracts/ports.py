@@ -11,6 +11,7 @@ take one request contract and return one reply contract.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -183,6 +184,10 @@ class RunStore(CheckpointStore, Protocol):
 
     def events(self, run_id: RunId, after_seq: int = -1, limit: int = 1000) -> list[RunEvent]:
         """Return a run's events after ``after_seq``, in order."""
+        ...
+
+    def expire(self, before: datetime) -> int:
+        """Delete the finished runs last changed before ``before``, with their traces; return how many."""
         ...
 
     def close(self) -> None:

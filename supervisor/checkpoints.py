@@ -1,7 +1,11 @@
 """Durable run checkpoints and the run trace, in one SQLite file, written with group commit.
 
 A checkpoint is the whole :class:`~agentrt.contracts.RunState` encoded with the wire
-codec; trace events are rows with a per-run sequence number. Callers never wait on
+codec, redacted, with the raw values an unfinished run still needs sealed under the
+run's own key (:mod:`agentrt.actors.sealing`; the key is shredded when the run ends);
+trace events are rows with a per-run sequence number (redacted by the recorder).
+Finished runs and their traces are deleted once older than the retention period
+(:meth:`SQLiteRunStore.expire`). Callers never wait on
 SQLite: ``save`` and ``append_event`` take effect in memory at once (``load`` and
 ``events`` see them) and queue the write for one writer thread, which commits every
 queued checkpoint and trace row of every run in one transaction (``synchronous=FULL``:
@@ -21,25 +25,31 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
 
-from agentrt.contracts import TERMINAL_STATUSES, RunEvent, RunState, decode_as, encode
+from agentrt.actors.sealing import RunVault, open_checkpoint, seal_checkpoint
+from agentrt.contracts import TERMINAL_STATUSES, ContractError, RunEvent, RunState, decode_as, encode
 from agentrt.supervisor._commit_queue import CommitBatch, CommitQueue
 
 __all__ = ["SQLiteRunStore", "StoreStats"]
 
 _log = structlog.get_logger("agentrt.supervisor")
 
-_SCHEMA = """
+_RUNS_TABLE = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
     tenant TEXT NOT NULL,
     status TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    state BLOB NOT NULL
+    state BLOB NOT NULL,
+    sealed BLOB
 );
+"""
+_SCHEMA = """
+CREATE INDEX IF NOT EXISTS runs_age ON runs (status, updated_at);
 CREATE TABLE IF NOT EXISTS events (
     run_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
@@ -87,15 +97,23 @@ class SQLiteRunStore:
         commit_interval_s: How long queued writes wait for company before the writer commits them;
             a ``flush`` waiting for them cuts it short.
         max_batch: Queued writes that start a commit at once.
+        vault: Where the per-run keys that seal raw values live (default: ``keys/runs`` beside the file).
     """
 
-    def __init__(self, path: Path | str, commit_interval_s: float = 0.002, max_batch: int = 512) -> None:
+    def __init__(
+        self, path: Path | str, commit_interval_s: float = 0.002, max_batch: int = 512, vault: RunVault | None = None
+    ) -> None:
         self._path = Path(path)
         self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._vault = vault or RunVault(self._path.parent / "keys" / "runs")
         self._read_lock = threading.Lock()
         self._db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_RUNS_TABLE)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
+        if "sealed" not in columns:  # a store written before checkpoints were sealed
+            self._db.execute("ALTER TABLE runs ADD COLUMN sealed BLOB")
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
         # Read-your-writes: the newest state of every run saved here that is not finished and
@@ -151,8 +169,8 @@ class SQLiteRunStore:
         if state is not None:
             return state
         with self._read_lock:
-            row = self._db.execute("SELECT state FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        return None if row is None else decode_as(row[0], RunState)
+            row = self._db.execute("SELECT run_id, state, sealed FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return None if row is None else self._decode(row)
 
     def unfinished(self) -> list[RunState]:
         """Return every run not in a terminal state, oldest first."""
@@ -206,6 +224,39 @@ class SQLiteRunStore:
         found.extend(e for e in pending if e.seq > last)
         return found[:limit]
 
+    def expire(self, before: datetime) -> int:
+        """Delete every finished run last changed before ``before``, with its trace; return how many.
+
+        Unfinished runs are kept whatever their age (a run waiting for a person is still a run).
+        """
+        terminal = tuple(s.value for s in TERMINAL_STATUSES)
+        marks = ",".join("?" * len(terminal))
+        cutoff = before.astimezone(UTC).isoformat()
+        with self._queue.quiet(), self._read_lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                gone = [
+                    r[0]
+                    for r in db.execute(
+                        f"SELECT run_id FROM runs WHERE status IN ({marks}) AND updated_at < ?", (*terminal, cutoff)
+                    )
+                ]
+                db.executemany("DELETE FROM events WHERE run_id = ?", [(r,) for r in gone])
+                db.executemany("DELETE FROM runs WHERE run_id = ?", [(r,) for r in gone])
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            with self._lock:
+                for run_id in gone:
+                    self._finished.pop(run_id, None)
+                    if run_id not in self._unwritten:
+                        self._next_seq.pop(run_id, None)
+        for run_id in gone:
+            self._vault.shred(run_id)
+        return len(gone)
+
     def close(self) -> None:
         """Commit what is queued, stop the writer thread and close the database (idempotent)."""
         self._queue.stop()
@@ -216,26 +267,39 @@ class SQLiteRunStore:
     def _select(self, clause: str, params: tuple[object, ...], keep: Callable[[RunState], bool]) -> list[RunState]:
         # No commit runs while the rows are read, so every state newer than its row is in memory.
         with self._queue.quiet(), self._read_lock:
-            rows = self._db.execute(f"SELECT state FROM runs {clause}", params).fetchall()
+            rows = self._db.execute(f"SELECT run_id, state, sealed FROM runs {clause}", params).fetchall()
             with self._lock:
                 newer = {**self._finished, **self._latest}
-        by_id = {s.run_id: s for s in (decode_as(r[0], RunState) for r in rows)}
+        by_id = {s.run_id: s for s in (self._decode(r) for r in rows)}
         by_id.update(newer)
         return [s for s in by_id.values() if keep(s)]
 
+    def _decode(self, row: tuple[str, bytes, bytes | None]) -> RunState:
+        state = open_checkpoint(row[0], row[1], row[2], self._vault)
+        if not isinstance(state, RunState):
+            raise ContractError(f"expected RunState, got {type(state).__name__}", what="kind")
+        return state
+
     def _commit(self, batch: CommitBatch) -> None:
         """Write one group in one transaction (on the writer thread), then forget what memory need not hold."""
-        states = [(s.run_id, s.goal.tenant, s.status.value, s.updated_at.isoformat(), encode(s)) for s in batch.states]
+        states = []
+        for s in batch.states:
+            written = seal_checkpoint(s.run_id, s, self._vault, keep_raw=not s.terminal)
+            at = s.updated_at.isoformat()
+            states.append((s.run_id, s.goal.tenant, s.status.value, at, written.data, written.sealed))
         events = [(e.run_id, e.seq, encode(e)) for e in batch.events]
         db = self._queue.connection(self._path)
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.executemany("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?)", states)
+            db.executemany("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?)", states)
             db.executemany("INSERT INTO events VALUES (?, ?, ?)", events)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        for s in batch.states:
+            if s.terminal:  # its last checkpoint holds no sealed values: nothing needs the key any more
+                self._vault.shred(s.run_id)
         with self._lock:
             self._forget_committed(batch.states, batch.events)
 

@@ -34,6 +34,13 @@ class SupervisorConfig(BaseModel):
         max_waits: Long polls (``wait``, and ``events`` with ``wait_s``) held at once; one more is
             answered at once, marked busy. Keep it under the supervisor actor's concurrency, which
             the specialists' trace calls share.
+        run_retention_days: How long a finished run and its trace are kept (None: forever); the store
+            is swept when the supervisor starts and every ``retention_sweep_s`` after.
+        retention_sweep_s: Seconds between retention sweeps.
+        redact_output: Replace personal data and secrets in a run's final output (and the deliverables
+            it is made of) with ``[REDACTED:KIND]`` markers before anyone sees it.
+        output_filter: ``"module:callable"`` of a content filter run on every final output after
+            redaction (see :class:`~agentrt.supervisor.output.OutputFilter`); None runs none.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -51,3 +58,7 @@ class SupervisorConfig(BaseModel):
     planner: Literal["rules", "model"] = "rules"
     instructions: Literal["auto", "as_planned", "offline"] = "auto"
     max_waits: int = Field(default=128, ge=1, le=10_000)
+    run_retention_days: float | None = Field(default=30.0, gt=0)
+    retention_sweep_s: float = Field(default=3600.0, gt=0)
+    redact_output: bool = True
+    output_filter: str | None = None

@@ -38,6 +38,7 @@ from agentrt.supervisor.conflicts import claims_of
 from agentrt.supervisor.execution import StepScheduler, set_step_status
 from agentrt.supervisor.intake import IntakeReport, normalise_goal
 from agentrt.supervisor.model_planner import ModelPlanner
+from agentrt.supervisor.output import OutputGuard, load_output_filter
 from agentrt.supervisor.planner import RulePlanner
 from agentrt.supervisor.pools import SpecialistPool
 from agentrt.supervisor.proposals import ProposalReview, RoleReach
@@ -80,6 +81,8 @@ class RunEngine:
         self._pools = pools
         self._memory = memory
         self._config = config
+        content_filter = load_output_filter(config.output_filter) if config.output_filter else None
+        self._guard = OutputGuard(config.redact_output, content_filter)
         review = ProposalReview(roles, planner, reach or {}, pools.keys(), config.max_replans)
         self.scheduler = StepScheduler(recorder, pools, roles, planner, memory, config, review)
 
@@ -189,7 +192,18 @@ class RunEngine:
         )
         if offline:
             lines.append("Produced with the agentrt offline model (deterministic rules, not a language model).")
-        state = self._rec.save(state, artifacts=artifacts, output="\n".join(lines))
+        guarded = self._guard.apply(state.goal, "\n".join(lines), artifacts)
+        verdict = guarded.verdict
+        if guarded.redactions or verdict.action != "allow":
+            self._rec.emit(
+                state.run_id,
+                "note",
+                data={"output_redactions": guarded.redactions, "filter": verdict.action, "reason": verdict.reason},
+            )
+        if verdict.action == "block":
+            reason = f"output withheld by the content filter: {verdict.reason or 'no reason given'}"
+            return self._rec.move(state, RunStatus.FAILED, reason=reason, error=reason, artifacts=())
+        state = self._rec.save(state, artifacts=guarded.artifacts, output=guarded.text)
         if self._config.remember and state.verified and self._memory is not None:
             state = await self._remember(state, deliverable)
         return self._rec.move(state, RunStatus.DONE, reason="result delivered")

@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 
 from agentrt.actors.redaction import redact_json
+from agentrt.actors.sealing import redacted_text
 from agentrt.contracts import (
     ErrorInfo,
     EventSink,
@@ -34,6 +35,12 @@ from agentrt.supervisor.signals import RunSignals
 __all__ = ["Recorder"]
 
 _log = structlog.get_logger("agentrt.supervisor")
+
+
+def _redacted_error(error: ErrorInfo) -> ErrorInfo:
+    """The error with personal data and secrets in its message (a tool's error may quote them) replaced."""
+    message = redacted_text(error.message)
+    return error if message == error.message else error.model_copy(update={"message": message})
 
 
 class Recorder:
@@ -119,6 +126,8 @@ class Recorder:
     ) -> RunEvent:
         """Append one event to a run's trace."""
         clean, _ = redact_json(data or {})
+        if error is not None:
+            error = _redacted_error(error)
         event = RunEvent(
             run_id=run_id,
             type=type,
@@ -136,8 +145,9 @@ class Recorder:
     def record(self, event: RunEvent) -> RunEvent:
         """Append an event produced elsewhere (a specialist's model or tool call)."""
         clean, found = redact_json(event.data)
-        if found:
-            event = event.model_copy(update={"data": clean})
+        error = _redacted_error(event.error) if event.error is not None else None
+        if found or error is not event.error:
+            event = event.model_copy(update={"data": clean, "error": error})
         stored = self.store.append_event(event)
         self.appended.notify(event.run_id)
         if event.type == "tool_call":

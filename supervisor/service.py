@@ -11,8 +11,11 @@ import asyncio
 import contextlib
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
+
+import structlog
 
 from agentrt.actors.credentials import require_operator, require_runtime, require_tenant
 from agentrt.actors.offline.briefing import brief as offline_brief
@@ -43,6 +46,7 @@ from agentrt.contracts import (
     TaskAssignment,
     WaitQuery,
     new_id,
+    utcnow,
 )
 from agentrt.specialists.factory import tool_catalog
 from agentrt.specialists.roles import RoleCatalog, RoleSpec
@@ -58,6 +62,8 @@ from agentrt.supervisor.proposals import RoleReach, reach_of
 from agentrt.supervisor.recorder import Recorder
 
 __all__ = ["SupervisorService"]
+
+_log = structlog.get_logger("agentrt.supervisor")
 
 T = TypeVar("T")
 
@@ -144,6 +150,7 @@ class SupervisorService:
         )
         self._tasks: dict[str, asyncio.Task[RunState]] = {}
         self._started = False
+        self._sweeper: asyncio.Task[None] | None = None
         self._waits = 0
         self.calls: Counter[str] = Counter()
 
@@ -161,6 +168,9 @@ class SupervisorService:
         if self._started:
             return
         self._started = True
+        self.sweep_retention()
+        if self._config.run_retention_days is not None:
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_every(self._config.retention_sweep_s))
         await asyncio.gather(*(self.pools[name].scale(n) for name, n in self._replicas.items() if name in self.pools))
         for state in self._store.unfinished():
             self._rec.emit(state.run_id, "note", data={"resumed": state.status.value})
@@ -304,7 +314,27 @@ class SupervisorService:
 
     async def stop(self) -> None:
         """Commit what the store holds and close it (the runs' tasks are cancelled by whoever stops the loop)."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         self._store.close()
+
+    def sweep_retention(self) -> int:
+        """Delete the finished runs (and traces) older than the retention period now; return how many."""
+        days = self._config.run_retention_days
+        if days is None:
+            return 0
+        gone = self._store.expire(utcnow() - timedelta(days=days))
+        if gone:
+            _log.info("runs_expired", runs=gone, retention_days=days)
+        return gone
+
+    async def _sweep_every(self, interval_s: float) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                self.sweep_retention()
+            except Exception as exc:  # noqa: BLE001  (a failed sweep is retried at the next one)
+                _log.warning("retention_sweep_failed", error=type(exc).__name__)
 
     async def wait_idle(self) -> None:
         """Wait until no run is being driven (for tests and shutdown)."""
