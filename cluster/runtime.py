@@ -327,7 +327,9 @@ class RayReplicaSource:
     async def start_replica(self, role: str, index: int) -> ReplicaRef:
         """Start (or find) the replica actor and return a client of it."""
         name = replica_name(role, index, self.fingerprint)
-        options = self.config.options(name, max_concurrency=32)
+        # Room beyond the role's steps for the pings, lookups and drains that come meanwhile.
+        steps = parts.role_catalog(self.config).get(role).concurrency
+        options = self.config.options(name, max_concurrency=max(32, steps + 16))
         if self.config.spread:
             # Replica i goes to the i-th live node (round robin): Ray's own SPREAD is best effort
             # and may put a whole pool on one node.

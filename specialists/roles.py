@@ -41,6 +41,8 @@ class RoleSpec(BaseModel):
         consumes: Media types of attached data this role works on.
         stage: Plan stage (see :class:`Stage`).
         replicas: Pool size.
+        concurrency: Steps one replica runs at once (its model and tool calls are awaited, so a
+            replica waiting on a slow model serves many steps; a CPU-bound role wants fewer).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -55,6 +57,7 @@ class RoleSpec(BaseModel):
     consumes: tuple[str, ...] = ()
     stage: int = Field(default=Stage.ANALYZE, ge=0, le=3)
     replicas: int = Field(default=1, ge=0, le=256)
+    concurrency: int = Field(default=4, ge=1, le=1024)
 
     @field_validator("output_schema")
     @classmethod

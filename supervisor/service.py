@@ -137,7 +137,11 @@ class SupervisorService:
         self._replicas = dict(replicas or {r.name: r.replicas for r in self._roles})
         self.pools: dict[str, SpecialistPool] = {
             r.name: SpecialistPool(
-                r.name, source, on_redispatch=self._note_redispatch, autoscale=self._autoscale(r.name)
+                r.name,
+                source,
+                per_replica=r.concurrency,
+                on_redispatch=self._note_redispatch,
+                autoscale=self._autoscale(r.name),
             )
             for r in self._roles
         }

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from agentrt.contracts import ActorLost, Identity, Step, TaskAssignment, TaskResult, TaskStatus
+from agentrt.specialists.roles import RoleCatalog, RoleSpec
 from agentrt.supervisor.pools import Autoscale, SpecialistPool
+from agentrt.supervisor.service import SupervisorService
 
 
 @dataclass
@@ -108,3 +111,20 @@ async def test_a_step_lost_with_its_replica_is_dispatched_again() -> None:
     source.gate.set()
     result = await pool.run(_assignment("s1"))
     assert result.status == TaskStatus.SUCCEEDED and lost == ["s1"] and source.ran == [(0, "s1")]
+
+
+async def test_a_role_sets_how_many_steps_one_replica_runs_at_once(tmp_path: Path) -> None:
+    roles = RoleCatalog()
+    roles.register(RoleSpec(name="analyst", description="d", instructions="i", concurrency=2))
+    source = Source()
+    service = SupervisorService(tmp_path / "runs.sqlite", source, roles=roles)
+    pool = service.pools["analyst"]
+    assert pool.per_replica == 2
+    await pool.scale(1)
+    tasks = [asyncio.ensure_future(pool.run(_assignment(f"s{i}"))) for i in range(5)]
+    await asyncio.sleep(0.05)
+    assert (pool.stats().in_flight, pool.stats().queued) == (2, 3)
+    source.gate.set()
+    await asyncio.gather(*tasks)
+    assert len(source.ran) == 5
+    await service.stop()
