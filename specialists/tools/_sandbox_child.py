@@ -1,12 +1,14 @@
 """Bootstrap of a sandboxed child process. Standard library only; run as ``python -I -S <this file>``.
 
-Reads one JSON request on stdin: ``{"source", "payload", "host_netns",
-"max_output_bytes"}``. Confirms the network guard (a fresh network namespace,
-or else an audit hook that refuses sockets), refuses process spawning, native
-code loading and limit changes for the rest of its life, runs ``source`` with
-``payload`` bound, and writes one JSON reply to the original stdout:
-``{"ok": true, "result", "stdout", "guard"}`` or ``{"ok": false,
-"error_type", "message", "traceback", "guard"}``.
+It runs under bubblewrap (see ``sandbox.py``). Reads one JSON request on
+stdin: ``{"source", "payload", "host_netns", "block_sockets",
+"max_output_bytes"}``. Refuses to run as uid 0; confirms the network guard
+(bwrap's fresh network namespace, or else, and when asked, an audit hook that
+refuses sockets); refuses process spawning, native code loading and limit
+changes for the rest of its life; runs ``source`` with ``payload`` bound, and
+writes one JSON reply to the original stdout: ``{"ok": true, "result",
+"stdout", "guard"}`` or ``{"ok": false, "error_type", "message",
+"traceback", "guard"}``.
 """
 
 import contextlib
@@ -43,9 +45,10 @@ def _own_netns() -> str | None:
         return None
 
 
-def _install_guard(host_netns: str | None) -> str:
+def _install_guard(host_netns: str | None, block_sockets: bool) -> str:
     own = _own_netns()
-    guard = "netns" if own is not None and host_netns is not None and own != host_netns else "socket-block"
+    isolated = own is not None and host_netns is not None and own != host_netns
+    guard = "bwrap" if isolated and not block_sockets else "socket-block"
     refused_prefixes = _SOCKET_EVENTS if guard == "socket-block" else ()
 
     def hook(event: str, _args: tuple[Any, ...]) -> None:
@@ -96,8 +99,11 @@ def main() -> None:
     # Writes to fd 1 by sandboxed code must not corrupt the reply.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
-    guard = _install_guard(request.get("host_netns"))
-    reply = _run(request["source"], request.get("payload"))
+    guard = _install_guard(request.get("host_netns"), bool(request.get("block_sockets")))
+    if os.getuid() == 0:
+        reply: dict[str, object] = {"ok": False, "error_type": "Unconfined", "message": "the child runs as uid 0"}
+    else:
+        reply = _run(request["source"], request.get("payload"))
     reply["guard"] = guard
     encoded = json.dumps(reply, allow_nan=False, default=repr).encode()
     if len(encoded) > request["max_output_bytes"]:
