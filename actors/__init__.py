@@ -16,7 +16,7 @@ from agentrt.actors.event_sinks import CollectingSink, DiscardingSink
 from agentrt.actors.logs import configure_logging
 from agentrt.actors.policy import AllowAll, PolicyRule, RuleGate
 from agentrt.actors.redaction import Redaction, redact, redact_json
-from agentrt.actors.remote_events import EventSinkService, RemoteEventSink
+from agentrt.actors.remote_events import BatchingEventSink, EventSinkService, RemoteEventSink
 from agentrt.actors.tool import RetryPolicy, Tool, ToolContext, tool
 from agentrt.actors.transport import ActorOptions, LocalTransport, ServiceClient, Transport
 from agentrt.actors.write_ledger import WriteLedger, idempotency_key
@@ -26,6 +26,7 @@ __all__ = [
     "AgentService",
     "AgentSpec",
     "AllowAll",
+    "BatchingEventSink",
     "CollectingSink",
     "DiscardingSink",
     "EventSinkService",

@@ -29,7 +29,16 @@ from agentrt.actors.policy import AllowAll
 from agentrt.actors.tool_registry import ToolRegistry
 from agentrt.actors.tool_runner import ToolRunner
 from agentrt.actors.write_ledger import WriteLedger
-from agentrt.contracts import ChatModel, EventSink, MemoryRef, PolicyGate, TaskAssignment, TaskResult, new_id
+from agentrt.contracts import (
+    ChatModel,
+    EventSink,
+    MemoryRef,
+    PolicyGate,
+    RunEvent,
+    TaskAssignment,
+    TaskResult,
+    new_id,
+)
 
 __all__ = ["AgentService", "AgentSpec"]
 
@@ -75,5 +84,14 @@ class AgentService:
         )
 
     async def run(self, assignment: TaskAssignment) -> TaskResult:
-        """Run one step attempt to a result: SUCCEEDED, FAILED (with the error) or NEEDS_APPROVAL."""
-        return await StepRun(self._parts, assignment).execute()
+        """Run one step attempt to a result: SUCCEEDED, FAILED (with the error) or NEEDS_APPROVAL.
+
+        With a sink that batches (``take``), the step's trace events it has not sent yet travel
+        with the result.
+        """
+        result = await StepRun(self._parts, assignment).execute()
+        take = getattr(self._parts.sink, "take", None)
+        if take is None:
+            return result
+        events: tuple[RunEvent, ...] = await take(assignment.run_id, assignment.step.id)
+        return result.model_copy(update={"events": events}) if events else result

@@ -35,7 +35,7 @@ import ray
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from agentrt.actors import RemoteEventSink, Tool, configure_logging
+from agentrt.actors import BatchingEventSink, Tool, configure_logging
 from agentrt.actors.credentials import OPERATOR, RUNTIME, KeyRing, Principal, Signer
 from agentrt.actors.host import ActorOptions, RayTransport, ServiceClient, spawn
 from agentrt.actors.proxy import memory_proxy, recorder_proxy, replica_proxy, supervisor_proxy
@@ -255,7 +255,7 @@ def build_replica(
         spec,
         parts.build_model(parts.role_model(config, role)),
         catalog=catalog,
-        events=RemoteEventSink(events),
+        events=BatchingEventSink(events),
         memory=memory,
         policy=parts.build_policy(config, spec, tools),
         ledger_path=config.data_dir / "ledger.sqlite",

@@ -7,8 +7,8 @@ from typing import Literal
 from pydantic import Field
 
 from agentrt.contracts._base import Contract, JsonObject, Timestamp, utcnow
+from agentrt.contracts.failure import ErrorInfo
 from agentrt.contracts.ids import RunId, StepId
-from agentrt.contracts.task import ErrorInfo
 
 __all__ = ["EventType", "RunEvent"]
 

@@ -239,6 +239,10 @@ class EventRecorder(Protocol):
         """Append an event to its run's trace."""
         ...
 
+    async def record_batch(self, batch: RunEvents) -> Ack:
+        """Append events, in order, to their runs' traces (one call for many)."""
+        ...
+
 
 @runtime_checkable
 class SupervisorRef(EventRecorder, Protocol):

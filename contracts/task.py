@@ -10,6 +10,7 @@ from pydantic import Field
 from agentrt.contracts._base import Contract, JsonValue, Timestamp
 from agentrt.contracts.approval import ApprovalRequest
 from agentrt.contracts.chat import ChatMessage
+from agentrt.contracts.events import RunEvent
 from agentrt.contracts.failure import ErrorInfo
 from agentrt.contracts.goal import Budget
 from agentrt.contracts.identity import Identity
@@ -147,7 +148,9 @@ class TaskResult(Contract):
     output: ``deliverable`` (the answer, also among ``artifacts``), ``facts``, ``verdict`` (verifying
     roles), ``follow_ups`` (proposals the supervisor admits or not); ``pending_approval`` is the call
     the step's policy held. ``untrusted_sources`` names what untrusted content (tool outputs, inputs,
-    documents, memory) the step's model read, which is the provenance of its proposals.
+    documents, memory) the step's model read, which is the provenance of its proposals. ``events``
+    are the step's trace events not yet sent on their own: they travel with the result, and the
+    supervisor records them before the step's end (they are not kept in the run state).
     """
 
     kind: Literal["task_result"] = "task_result"
@@ -169,3 +172,4 @@ class TaskResult(Contract):
     pending_approval: ApprovalRequest | None = None
     untrusted_sources: tuple[str, ...] = ()
     resume: StepResume | None = None
+    events: tuple[RunEvent, ...] = ()

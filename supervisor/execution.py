@@ -181,6 +181,12 @@ class StepScheduler:
             # replicas for it instead of running it a second time.
             await self._rec.durable()
             result = await asyncio.wait_for(pool.run(assignment), self._config.step_timeout_s)
+            if result.events:
+                # The step's trace events that came with it go in first, in order; the run state
+                # keeps the result without them.
+                for event in result.events:
+                    self._rec.record(event)
+                result = result.model_copy(update={"events": ()})
         except (AgentRTError, TimeoutError) as exc:
             result = TaskResult(
                 run_id=state.run_id,

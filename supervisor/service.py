@@ -240,6 +240,20 @@ class SupervisorService:
         stored = self._rec.record(event)
         return Ack(detail=str(stored.seq))
 
+    async def record_batch(self, batch: RunEvents) -> Ack:
+        """Append a batch of events specialists emitted, in order; events of unknown runs are dropped."""
+        require_runtime("recording trace events")
+        known: dict[str, bool] = {}
+        kept = 0
+        for event in batch.events:
+            run_id = event.run_id
+            if run_id not in known:
+                known[run_id] = run_id in self._tasks or self._store.load(run_id) is not None
+            if known[run_id]:
+                self._rec.record(event)
+                kept += 1
+        return Ack(ok=kept == len(batch.events), detail=f"{kept} of {len(batch.events)} recorded")
+
     async def cancel(self, request: CancelRun) -> RunSummary:
         """Cancel a run; steps in flight are abandoned."""
         state = self._owned(request.tenant, request.run_id)
