@@ -143,11 +143,12 @@ class Recorder:
         return self._fan_out(stored)
 
     def record(self, event: RunEvent) -> RunEvent:
-        """Append an event produced elsewhere (a specialist's model or tool call)."""
-        clean, found = redact_json(event.data)
-        error = _redacted_error(event.error) if event.error is not None else None
-        if found or error is not event.error:
-            event = event.model_copy(update={"data": clean, "error": error})
+        """Append an event produced elsewhere (a specialist's model or tool call).
+
+        Such events come only from the runtime's own parts (``record`` takes calls signed by the
+        runtime), which redact every event before it leaves them (:class:`~agentrt.actors._trace.StepTrace`):
+        they are stored as they come, not redacted a second time.
+        """
         stored = self.store.append_event(event)
         self.appended.notify(event.run_id)
         if event.type == "tool_call":

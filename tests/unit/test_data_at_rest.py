@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from agentrt.actors._trace import StepTrace
 from agentrt.actors.offline import OfflineModel
 from agentrt.actors.sealing import RunVault, open_checkpoint
 from agentrt.contracts import (
@@ -138,7 +139,12 @@ async def test_event_error_texts_are_redacted_before_they_are_stored(tmp_path: P
     recorder = Recorder(store)
     error = ErrorInfo(type="ToolError", message=f"no account for {EMAIL} with card {CARD}")
     recorder.emit("r1", "step_finished", data={"note": KEY}, error=error)
-    recorder.record(RunEvent(run_id="r1", type="tool_call", actor="analyst-0", data={"tool": "t"}, error=error))
+
+    class ToRecorder:  # a specialist's trace, as it reaches the supervisor
+        async def emit(self, event: RunEvent) -> None:
+            recorder.record(event)
+
+    await StepTrace(ToRecorder(), "r1", "s1", "analyst-0").emit("tool_call", {"tool": "t"}, error=error)
     await store.flush()
     stored = store.events("r1")
     assert all(e.error is not None and EMAIL not in e.error.message for e in stored)
