@@ -54,7 +54,7 @@ def build_specialist(
         raise ConfigError(f"role {role.name} names unknown tools {missing}", role=role.name)
     tools = tuple(catalog[name] for name in role.tools)
     spec = AgentSpec(role=role.name, instructions=role.instructions, tools=tools, output=role.output,
-                     verifies=role.verifies, output_schema=role.output_schema)  # fmt: skip
+                     verifies=role.verifies, output_schema=role.output_schema, memory_hits=role.recall)  # fmt: skip
     agent = AgentService(
         spec,
         model,

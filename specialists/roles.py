@@ -43,6 +43,10 @@ class RoleSpec(BaseModel):
         replicas: Pool size.
         concurrency: Steps one replica runs at once (its model and tool calls are awaited, so a
             replica waiting on a slow model serves many steps; a CPU-bound role wants fewer).
+        recall: Memory records a step of the role searches for itself (its run's and its agent's
+            partitions) before its first turn. 0, the default, leaves it to the one search the
+            supervisor makes per step (tenant, user, run and agent partitions), whose hits come in
+            the assignment's context.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -58,6 +62,7 @@ class RoleSpec(BaseModel):
     stage: int = Field(default=Stage.ANALYZE, ge=0, le=3)
     replicas: int = Field(default=1, ge=0, le=256)
     concurrency: int = Field(default=4, ge=1, le=1024)
+    recall: int = Field(default=0, ge=0, le=100)
 
     @field_validator("output_schema")
     @classmethod

@@ -113,7 +113,7 @@ async def gather_context(
     query = rewrite_query(step, state.goal, entities if isinstance(entities, dict) else {})  # type: ignore[arg-type]
     items = list(_document_items(state.goal, query))
     if memory is not None:
-        items.extend(await _memory_items(memory, identity, state.goal, query))
+        items.extend(await _memory_items(memory, identity, state.goal, query, step.role))
     return fit_to_budget(items, budget_tokens)
 
 
@@ -127,10 +127,14 @@ def _document_items(goal: Goal, query: str) -> Iterable[ContextItem]:
         yield ContextItem(source=f"doc:{c.source}#{c.locator}", text=passage.text, priority=min(2 + rank // 2, 9))
 
 
-async def _memory_items(memory: MemoryRef, identity: Identity, goal: Goal, query: str) -> list[ContextItem]:
+async def _memory_items(memory: MemoryRef, identity: Identity, goal: Goal, query: str, role: str) -> list[ContextItem]:
+    # The step's one memory search: the tenant's and user's memory, and what the run and the
+    # step's agent have noted; the specialist does not search again unless its role asks to.
     partitions = (
         Partition(tenant=goal.tenant, scope=Scope.TENANT, owner=goal.tenant),
         Partition(tenant=goal.tenant, scope=Scope.USER, owner=goal.user),
+        *((Partition(tenant=goal.tenant, scope=Scope.RUN, owner=identity.run_id),) if identity.run_id else ()),
+        Partition(tenant=goal.tenant, scope=Scope.AGENT, owner=role),
     )
     try:
         hits = await memory.search(

@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from agentrt.contracts import AuditQuery, MemoryRef, RetentionSweep
+from agentrt.actors.offline import OfflineModel
+from agentrt.contracts import AuditQuery, MemoryHits, MemoryQuery, MemoryRef, RetentionSweep, RunQuery, RunStatus
 from agentrt.memory import RetentionPolicy
+from agentrt.specialists.factory import build_specialist, tool_catalog
+from agentrt.specialists.roles import RoleCatalog
+from agentrt.supervisor.local import LocalReplicaSource
+from agentrt.supervisor.service import SupervisorService
+from tests.e2e.conftest import weekly_sales_goal
 from tests.unit.test_memory_service import OWN, SUP, Clock, open_memory, search, write
 
 
@@ -94,3 +100,44 @@ async def test_rows_in_memory_match_a_fresh_load_after_writes_expiry_and_sweep(t
     entries = (await fresh.audit(AuditQuery(caller=SUP, tenant="acme"))).entries
     assert [e.action for e in entries].count("search") == 5
     await reopened.stop()
+
+
+class CountingMemory:
+    """A memory client that notes who searched which partitions, and passes every call on."""
+
+    def __init__(self, inner: MemoryRef) -> None:
+        self.inner = inner
+        self.searches: list[tuple[str, tuple[str, ...]]] = []
+
+    async def search(self, query: MemoryQuery) -> MemoryHits:
+        self.searches.append((query.caller.agent, tuple(p.scope.value for p in query.partitions)))
+        return await self.inner.search(query)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize("recall", [0, 2])
+async def test_one_memory_search_per_step_unless_the_role_asks_to_recall(tmp_path: Path, recall: int) -> None:
+    service, client = open_memory(tmp_path / "memory")
+    memory = CountingMemory(client)
+    roles = RoleCatalog()
+    for role in list(roles):
+        roles.register(role.model_copy(update={"recall": recall}))
+    catalog = tool_catalog(tmp_path / "outbox")
+    source = LocalReplicaSource(
+        lambda role, i: build_specialist(roles.get(role), OfflineModel(), catalog=catalog, memory=memory)
+    )
+    supervisor = SupervisorService(tmp_path / "runs.sqlite", source, roles=roles, memory=memory)  # type: ignore[arg-type]
+    goal = weekly_sales_goal()
+    summary = await supervisor.submit(goal)
+    await supervisor.wait_idle()
+    state = await supervisor.status(RunQuery(tenant=goal.tenant, run_id=summary.run_id))
+    await supervisor.stop()
+    await service.stop()
+    assert state.status == RunStatus.DONE
+    by_supervisor = [scopes for agent, scopes in memory.searches if agent == "supervisor"]
+    by_steps = [scopes for agent, scopes in memory.searches if agent != "supervisor"]
+    assert len(by_supervisor) == len(state.results)  # one per step, carried in its assignment
+    assert all(set(scopes) == {"tenant", "user", "run", "agent"} for scopes in by_supervisor)
+    assert len(by_steps) == (len(state.results) if recall else 0)
