@@ -11,8 +11,9 @@ Two layers, at 10k and 100k records of 384 dimensions:
 2. The memory service inside a Ray actor (hashing embedder, SQLite, redaction,
    audit), fed topic-clustered synthetic texts in batches: insert throughput,
    search latency timed inside the actor and round trip through the client,
-   and the first search after the actor is killed and restarted (index rebuilt
-   from SQLite).
+   and the first search after the actor is killed and restarted: once with the
+   partition's index snapshot on disk, once with it deleted (index rebuilt from
+   SQLite, the floor the snapshot is measured against).
 
     .venv/bin/python bench/memory.py [--quick]
 """
@@ -153,6 +154,10 @@ class TimedMemory(MemoryRef, Protocol):
         """Search; the reply's detail is the time it took in nanoseconds."""
         ...
 
+    async def write_snapshots(self) -> MemoryAck:
+        """Wait until every loaded partition's index snapshot is on disk."""
+        ...
+
 
 class TimedMemoryService(MemoryService):
     """The memory service with one extra method that times a search inside the actor."""
@@ -162,11 +167,15 @@ class TimedMemoryService(MemoryService):
         await self.search(request)
         return MemoryAck(detail=str(time.perf_counter_ns() - start))
 
+    async def write_snapshots(self) -> MemoryAck:
+        await self._core.flush_snapshots()
+        return MemoryAck(detail="")
+
 
 async def bench_actor(n: int, queries: int) -> None:
     """Insert and search through the memory service inside a Ray actor."""
     config = MemoryConfig(data_dir=Path(tempfile.mkdtemp(prefix="agentrt-bench-")), index=INDEX)
-    handle = spawn(functools.partial(TimedMemoryService, config), TimedMemory, ActorOptions(num_cpus=1, max_restarts=1))
+    handle = spawn(functools.partial(TimedMemoryService, config), TimedMemory, ActorOptions(num_cpus=1, max_restarts=2))
     timed: TimedMemory = PortProxy(TimedMemory, ServiceClient(RayTransport(handle)))  # type: ignore[assignment]
     client: MemoryRef = timed
     texts = topic_texts(n, seed=1)
@@ -186,12 +195,16 @@ async def bench_actor(n: int, queries: int) -> None:
     print(f"  actor insert (batches of 1000, embed+redact+SQLite+FAISS)  {rate:9.0f} rec/s")
     print(f"  actor search inside the actor (k=10)      {percentiles(inside)}")
     print(f"  actor search round trip via its proxy     {percentiles(round_trip)}")
-    await bench_restart(handle, client, asks[0])
+    await timed.write_snapshots()
+    await bench_restart(handle, client, asks[0], "loads the index snapshot")
+    for path in (config.data_dir / "snapshots").glob("*"):
+        path.unlink()
+    await bench_restart(handle, client, asks[0], "snapshot deleted: rebuilds the index from SQLite")
     ray.kill(handle)
 
 
-async def bench_restart(handle: ray.actor.ActorHandle, client: MemoryRef, text: str) -> None:
-    """Kill the actor; time the first search once it is back (index rebuilt from SQLite)."""
+async def bench_restart(handle: ray.actor.ActorHandle, client: MemoryRef, text: str, how: str) -> None:
+    """Kill the actor; time the first search once it is back."""
     pid = await handle.__ray_call__.remote(lambda _host: os.getpid())
     ray.kill(handle, no_restart=False)
     while True:
@@ -203,10 +216,7 @@ async def bench_restart(handle: ray.actor.ActorHandle, client: MemoryRef, text: 
         await asyncio.sleep(0.05)
     start = time.perf_counter()
     hits = await client.search(MemoryQuery(caller=CALLER, partitions=(PARTITION,), text=text, k=10))
-    print(
-        f"  first search after a restart (rebuilds the index from SQLite): {time.perf_counter() - start:.2f} s, "
-        f"{len(hits.hits)} hits"
-    )
+    print(f"  first search after a restart ({how}): {time.perf_counter() - start:.2f} s, {len(hits.hits)} hits")
 
 
 def main() -> None:

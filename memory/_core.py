@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sqlite3
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -26,6 +27,7 @@ from agentrt.memory._facts import FactTable
 from agentrt.memory._grants import GrantTable
 from agentrt.memory._loaded import LoadedPartition
 from agentrt.memory._records import RecordTable
+from agentrt.memory._snapshots import SnapshotStore
 from agentrt.memory._working import WorkingTable
 from agentrt.memory.access import Mode, allows
 from agentrt.memory.config import MemoryConfig
@@ -68,6 +70,10 @@ class Core:
         self.working = WorkingTable(self.conn, policy)
         self.audit_trail = AuditTrail(self.conn, config.read_audit_delay_s, config.read_audit_batch)
         self.loaded: dict[Partition, LoadedPartition] = {}
+        self.conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('instance', ?)", (secrets.token_hex(16),))
+        instance = str(self.conn.execute("SELECT value FROM meta WHERE key = 'instance'").fetchone()[0])
+        self.snapshots = SnapshotStore(config.data_dir / "snapshots", instance, embedder.dim, config.index)
+        self._snapshot_tasks: dict[Partition, asyncio.Task[None]] = {}
 
     def now(self) -> datetime:
         """Return the current instant."""
@@ -80,13 +86,88 @@ class Core:
         return await asyncio.to_thread(self.embedder.embed, texts)
 
     def partition(self, partition: Partition) -> LoadedPartition:
-        """Return the partition's index and rows, loading them from SQLite on first use."""
+        """Return the partition's index and rows, loading them on first use (from a snapshot if one fits)."""
         loaded = self.loaded.get(partition)
         if loaded is None:
-            loaded = LoadedPartition(partition, PartitionIndex(self.embedder.dim, self.config.index))
-            loaded.add(*self.records.load(partition, self.now().timestamp()))
+            now = self.now().timestamp()
+            loaded = self._restore(partition, now) or self._rebuild(partition, now)
             self.loaded[partition] = loaded
+            _log.info(
+                "memory partition loaded",
+                partition=partition_key(partition),
+                rows=len(loaded),
+                vectors_read=loaded.vectors_read,
+                changes=loaded.changes,
+            )
+            self.snapshot_if_due(loaded)
         return loaded
+
+    def _rebuild(self, partition: Partition, now: float) -> LoadedPartition:
+        loaded = LoadedPartition(partition, PartitionIndex(self.embedder.dim, self.config.index))
+        ids, vectors, rows = self.records.load(partition, now)
+        loaded.add(ids, vectors, rows)
+        loaded.vectors_read = len(ids)
+        return loaded
+
+    def _restore(self, partition: Partition, now: float) -> LoadedPartition | None:
+        if self.config.index.snapshot_every is None:
+            return None
+        snapshot = self.snapshots.read(partition_key(partition))
+        if snapshot is None:
+            return None
+        index, info = snapshot
+        ids, vectors, rows = self.records.load(partition, now, info.max_rid)
+        stored = set(index.stored_ids().tolist())
+        if any(row.rid <= info.max_rid and row.rid not in stored for row in rows):
+            _log.warning("memory snapshot ignored", partition=partition_key(partition), error="it misses live rows")
+            return None
+        loaded = LoadedPartition(partition, index)
+        gone = stored - {row.rid for row in rows}
+        index.remove(np.fromiter(gone, dtype=np.int64, count=len(gone)))
+        loaded.add(ids, vectors, rows)
+        loaded.changes, loaded.vectors_read = len(ids) + len(gone), len(ids)
+        return loaded
+
+    def snapshot_if_due(self, loaded: LoadedPartition, *, force: bool = False) -> None:
+        """Write the partition's index to disk in the background once enough of it changed since the last time."""
+        every = self.config.index.snapshot_every
+        due = loaded.changes > 0 if force else every is not None and loaded.changes >= every
+        if every is None or not due or len(loaded) < self.config.index.snapshot_above:
+            return
+        if loaded.partition not in self._snapshot_tasks:
+            task = asyncio.get_running_loop().create_task(self._snapshot(loaded))
+            self._snapshot_tasks[loaded.partition] = task
+
+    async def _snapshot(self, loaded: LoadedPartition) -> None:
+        await asyncio.sleep(0)  # the write that made it due returns first
+        try:
+            # Serialized on the event loop, which is the only thread that changes the index; written off it.
+            data, changes = loaded.index.to_bytes(), loaded.changes
+            stored = loaded.index.stored_ids()
+            top = max(loaded.max_rid(), int(stored.max()) if len(stored) else 0)
+            loaded.changes = 0
+            try:
+                await asyncio.to_thread(
+                    self.snapshots.write,
+                    partition_key(loaded.partition),
+                    data,
+                    approximate=loaded.index.approximate,
+                    max_rid=top,
+                    count=len(stored),
+                )
+            except Exception:  # noqa: BLE001 - a failed snapshot only means a slower restart
+                loaded.changes += changes
+                _log.exception("memory snapshot failed", partition=partition_key(loaded.partition))
+        finally:
+            self._snapshot_tasks.pop(loaded.partition, None)
+
+    async def flush_snapshots(self) -> None:
+        """Wait for snapshots being written, then snapshot every loaded partition changed since its last one."""
+        for loaded in list(self.loaded.values()):
+            if loaded.partition not in self._snapshot_tasks:
+                self.snapshot_if_due(loaded, force=True)
+        while self._snapshot_tasks:
+            await asyncio.gather(*list(self._snapshot_tasks.values()))
 
     def index(self, partition: Partition) -> PartitionIndex:
         """Return the partition's vector index, building it from SQLite on first use."""

@@ -34,6 +34,10 @@ class LoadedPartition:
         self.index = index
         self._key = (partition.tenant, partition.scope.value, partition.owner)
         self._rows: dict[int, StoredRow] = {}
+        self.changes = 0
+        """Rows added or removed since the last snapshot (or since loading, when none was used)."""
+        self.vectors_read = 0
+        """Vectors read from SQLite when the partition was loaded."""
 
     def __len__(self) -> int:
         """Number of rows held."""
@@ -41,14 +45,20 @@ class LoadedPartition:
 
     def add(self, ids: NDArray[np.int64], vectors: NDArray[np.float32], rows: Sequence[StoredRow]) -> None:
         """Add committed rows and their vectors (ids in the order of ``rows``)."""
-        if len(rows):
+        if len(ids):
             self.index.add(ids, vectors)
         self._rows.update((row.rid, row) for row in rows)
+        self.changes += len(rows)
+
+    def max_rid(self) -> int:
+        """The highest row id held (0 when empty)."""
+        return max(self._rows, default=0)
 
     def remove(self, rids: Iterable[int]) -> None:
         """Forget rows (deleted from SQLite) and their vectors."""
         ids = [rid for rid in rids if self._rows.pop(rid, None) is not None]
         self.index.remove(np.asarray(ids, dtype=np.int64))
+        self.changes += len(ids)
 
     def live(
         self, rids: Iterable[int], policy: RetentionPolicy, now: float, category: str | None

@@ -57,6 +57,7 @@ async def write(core: Core, request: MemoryWrite) -> MemoryWriteAck:
     loaded = core.loaded.get(partition)
     if loaded is not None:
         loaded.add(rids, vectors, rows)
+        core.snapshot_if_due(loaded)
     return MemoryWriteAck(record_ids=tuple(record_ids), redactions=count)
 
 

@@ -75,23 +75,25 @@ class RecordTable:
         )
         return rids, [StoredRow(row, p) for row in rows]
 
-    def load(self, partition: Partition, now: float) -> tuple[NDArray[np.int64], NDArray[np.float32], list[StoredRow]]:
-        """Return the row ids, vectors and rows of every live record of ``partition``."""
+    def load(
+        self, partition: Partition, now: float, vectors_after: int = 0
+    ) -> tuple[NDArray[np.int64], NDArray[np.float32], list[StoredRow]]:
+        """Return every live row of ``partition``, and the ids and vectors of those with rid above ``vectors_after``."""
         live, params = live_clause(self._policy, partition, now, _SHAPE)
         found = self._conn.execute(
-            f"SELECT {_COLUMNS}, vector FROM records WHERE tenant = ? AND scope = ? AND owner = ?{live} ORDER BY rid",
-            [partition.tenant, partition.scope.value, partition.owner, *params],
+            f"SELECT {_COLUMNS}, CASE WHEN rid > ? THEN vector END FROM records"
+            f" WHERE tenant = ? AND scope = ? AND owner = ?{live} ORDER BY rid",
+            [vectors_after, partition.tenant, partition.scope.value, partition.owner, *params],
         ).fetchall()
-        ids = np.fromiter((r[0] for r in found), dtype=np.int64, count=len(found))
-        vectors = np.frombuffer(b"".join(r[-1] for r in found), dtype=np.float32).reshape(len(found), self._dim)
         key = (partition.tenant, partition.scope.value, partition.owner)
         # The query already filters by partition; checking again keeps a record of another
         # tenant out of the partition's rows even if the SQL above were ever wrong.
-        rows = [StoredRow(r[:-1], partition) for r in found if (r[2], r[3], r[4]) == key]
-        if len(rows) != len(found):
-            keep = np.isin(ids, [row.rid for row in rows])
-            ids, vectors = ids[keep], vectors[keep]
-        return ids, vectors, rows
+        kept = [r for r in found if (r[2], r[3], r[4]) == key]
+        with_vectors = [r for r in kept if r[-1] is not None]
+        ids = np.fromiter((r[0] for r in with_vectors), dtype=np.int64, count=len(with_vectors))
+        blob = b"".join(r[-1] for r in with_vectors)
+        vectors = np.frombuffer(blob, dtype=np.float32).reshape(len(with_vectors), self._dim)
+        return ids, vectors, [StoredRow(r[:-1], partition) for r in kept]
 
     def sweep(self, sweep: Sweep) -> list[tuple[int, Partition]]:
         """Delete expired records; return each one's row id and partition."""

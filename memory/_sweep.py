@@ -41,3 +41,4 @@ def _forget(core: Core, records: list[tuple[int, Partition]]) -> None:
         loaded = core.loaded.get(partition)
         if loaded is not None:
             loaded.remove(rids)
+            core.snapshot_if_due(loaded)

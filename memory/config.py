@@ -117,6 +117,10 @@ class IndexConfig(BaseModel):
         faiss_threads: OpenMP threads for adding vectors and building graphs (None: the process default).
         search_threads: OpenMP threads for a search. One query at a time gains nothing from
             more threads and loses to their wake-up cost, so the default is 1 (None: the process default).
+        snapshot_every: Write a partition's index to disk after this many rows were added or removed
+            since its last snapshot (and on stop), so a restart loads it instead of rebuilding it
+            from SQLite (None: never).
+        snapshot_above: Partitions with fewer rows are not snapshotted (rebuilding them is cheap).
     """
 
     model_config = _FROZEN
@@ -129,6 +133,8 @@ class IndexConfig(BaseModel):
     compact_dead_fraction: float = Field(default=0.2, gt=0, lt=1)
     faiss_threads: int | None = Field(default=None, ge=1)
     search_threads: int | None = Field(default=1, ge=1)
+    snapshot_every: int | None = Field(default=10_000, ge=1)
+    snapshot_above: int = Field(default=1_000, ge=0)
 
 
 class RetentionPolicy(BaseModel):

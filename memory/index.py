@@ -73,6 +73,41 @@ class PartitionIndex:
         """Number of live vectors."""
         return len(self._live)
 
+    def to_bytes(self) -> NDArray[np.uint8]:
+        """Return the FAISS index serialized (masked ids included; a restore removes them again)."""
+        return faiss.serialize_index(self._index)
+
+    def stored_ids(self) -> NDArray[np.int64]:
+        """Return every id the FAISS index holds, masked ones included."""
+        if self._index.ntotal == 0:
+            return np.zeros(0, dtype=np.int64)
+        return faiss.vector_to_array(self._index.id_map).astype(np.int64)
+
+    @classmethod
+    def from_bytes(cls, data: NDArray[np.uint8], dim: int, config: IndexConfig | None = None) -> PartitionIndex:
+        """Restore an index written by :meth:`to_bytes`.
+
+        Raises:
+            ContractError: When the bytes are not an id-mapped flat or HNSW index of ``dim``.
+        """
+        restored = cls(dim, config)
+        index = faiss.deserialize_index(data)
+        if not isinstance(index, faiss.IndexIDMap2) or index.d != dim:
+            raise ContractError("not an id-mapped index of this dimension")
+        inner = faiss.downcast_index(index.index)
+        if isinstance(inner, faiss.IndexHNSWFlat):
+            inner.hnsw.efSearch = restored._config.hnsw_ef_search
+            inner.hnsw.efConstruction = restored._config.hnsw_ef_construction
+            restored._approximate = True
+        elif not isinstance(inner, faiss.IndexFlatIP):
+            raise ContractError(f"unexpected inner index {type(inner).__name__}")
+        restored._index = index
+        restored._live = set(restored.stored_ids().tolist())
+        if len(restored._live) != index.ntotal:
+            raise ContractError("index ids are not unique")
+        restored._mask_dead()
+        return restored
+
     def add(self, ids: NDArray[np.int64], vectors: NDArray[np.float32]) -> None:
         """Add vectors under new ids (ids must not be present already)."""
         ids = np.ascontiguousarray(ids, dtype=np.int64)

@@ -94,13 +94,16 @@ class MemoryService:
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
 
     async def stop(self) -> None:
-        """Stop the periodic sweep and close the database."""
+        """Stop the periodic sweep, snapshot the changed partitions' indexes and close the database."""
         if self._sweeper is not None:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
             self._sweeper = None
-        self._core.close()
+        try:
+            await self._core.flush_snapshots()
+        finally:
+            self._core.close()
 
     async def write(self, request: MemoryWrite) -> MemoryWriteAck:
         """Store texts as records of one partition (one transaction, one index add)."""
